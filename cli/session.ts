@@ -1,0 +1,32 @@
+import { loadCapabilities, type Capabilities } from "../graphs/capabilities.js";
+import { buildGraph, type GuichetGraph } from "../graphs/guichet.js";
+import { runGuichet, type AskResponse } from "../graphs/run.js";
+import { loadConfig, type AppConfig } from "../tools/config.js";
+
+/** What a command needs to answer questions: config, the index loaded once, and the graph. */
+export interface Session {
+  config: AppConfig;
+  capabilities: Capabilities;
+  graph: GuichetGraph;
+  ask(question: string, language?: string): Promise<AskResponse>;
+}
+
+export function openSession(env: NodeJS.ProcessEnv, log: (message: string) => void): Session {
+  const config = loadConfig(env);
+  const capabilities = loadCapabilities(config, log);
+  const graph = buildGraph();
+  return {
+    config,
+    capabilities,
+    graph,
+    ask: (question, language) =>
+      runGuichet(graph, { question, ...(language ? { language } : {}) }, {
+        capabilities,
+        configuration: {
+          topK: config.topK,
+          maxPerFiche: config.maxPerFiche,
+          maxQuestionLength: config.maxQuestionLength,
+        },
+      }),
+  };
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+const EvalItemSchema = z.object({
+  id: z.string().min(1),
+  question: z.string().min(1),
+  gold: z.array(z.string()),
+  facts: z.array(z.string()).optional(),
+  style: z.string().optional(),
+  lang: z.string().optional(),
+});
+
+/** One question of an eval set; `gold: []` marks an out-of-scope question the assistant should decline. */
+export type EvalItem = z.infer<typeof EvalItemSchema>;
+
+/** Reads a JSON-lines dataset; fails with the line number of the first bad line. Extra fields are ignored. */
+export function loadDataset(path: string): EvalItem[] {
+  const items: EvalItem[] = [];
+  readFileSync(path, "utf8")
+    .split("\n")
+    .forEach((line, index) => {
+      if (line.trim() === "") return;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch (error) {
+        throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`);
+      }
+      const parsed = EvalItemSchema.safeParse(json);
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ");
+        throw new Error(`${path}:${index + 1}: ${detail}`);
+      }
+      items.push(parsed.data);
+    });
+  if (items.length === 0) throw new Error(`${path}: no questions`);
+  return items;
+}

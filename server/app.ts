@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { Capabilities } from "../graphs/capabilities.js";
+import type { GuichetGraph } from "../graphs/guichet.js";
+import { runGuichet } from "../graphs/run.js";
+import { tracer } from "../tools/telemetry/tracing.js";
+import { HttpProblem, problemBody, problems } from "./problems.js";
+import { describeIssues, invokeBodySchema } from "./schemas.js";
+
+export interface AppOptions {
+  graph: GuichetGraph;
+  capabilities: Capabilities;
+  logger: Logger;
+  maxQuestionLength: number;
+  topK: number;
+  maxPerFiche: number;
+  requestTimeoutMs: number;
+  version: string;
+}
+
+export const BODY_LIMIT = "16kb";
+const ROUTES: Record<string, string[]> = { "/invoke": ["POST"], "/health": ["GET", "HEAD"] };
+
+declare module "express-serve-static-core" {
+  interface Request {
+    id: string;
+  }
+}
+
+/** The HTTP layer: validation, the graph call, and errors as JSON problems. No business logic here. */
+export function createApp(options: AppOptions) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  const bodySchema = invokeBodySchema(options.maxQuestionLength);
+  const startedAt = Date.now();
+
+  app.use(requestContext(options.logger));
+
+  app.get("/health", (_req, res) => {
+    const { snapshot } = options.capabilities;
+    res.json({
+      status: "ok",
+      version: options.version,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      index: {
+        source: snapshot.source,
+        snapshot_date: snapshot.date,
+        fiches: snapshot.fiches,
+        chunks: options.capabilities.search.chunks.length,
+      },
+    });
+  });
+
+  app.post(
+    "/invoke",
+    requireJson,
+    express.json({ limit: BODY_LIMIT, strict: false, type: () => true }),
+    async (req, res) => {
+      if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
+        throw problems.invalidRequest("the request body must be a JSON object");
+      }
+      const parsed = bodySchema.safeParse(req.body);
+      if (!parsed.success) throw problems.invalidRequest(describeIssues(parsed.error));
+      const signal = AbortSignal.timeout(options.requestTimeoutMs);
+      try {
+        const response = await runGuichet(
+          options.graph,
+          {
+            question: parsed.data.question,
+            ...(parsed.data.language ? { language: parsed.data.language } : {}),
+            ...(parsed.data.thread_id ? { threadId: parsed.data.thread_id } : {}),
+          },
+          {
+            capabilities: options.capabilities,
+            configuration: {
+              topK: options.topK,
+              maxPerFiche: options.maxPerFiche,
+              maxQuestionLength: options.maxQuestionLength,
+            },
+            signal,
+          },
+        );
+        res.json(response);
+      } catch (error) {
+        if (signal.aborted) throw problems.timeout(options.requestTimeoutMs);
+        throw error;
+      }
+    },
+  );
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const allowed = ROUTES[req.path];
+    next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
+  });
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const type = req.headers["content-type"];
+  if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    next(problems.unsupportedMediaType(type));
+    return;
+  }
+  next();
+}
+
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+/** Request id, a server span (continuing an incoming `traceparent`), and one access log line per request. */
+function requestContext(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.headers["x-request-id"];
+    req.id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader("X-Request-Id", req.id);
+    const started = performance.now();
+    const parent = propagation.extract(context.active(), req.headers);
+    const span = tracer().startSpan(
+      `${req.method} ${req.path}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { "http.request.method": req.method, "url.path": req.path, "guichet.request_id": req.id },
+      },
+      parent,
+    );
+    res.on("finish", () => {
+      span.setAttribute("http.response.status_code", res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      logger.info(
+        {
+          request_id: req.id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        "request",
+      );
+    });
+    context.with(trace.setSpan(parent, span), next);
+  };
+}
+
+/** Maps every error to a JSON problem; unexpected ones are logged and answered without details. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500 && problem.slug === "internal") {
+      logger.error({ request_id: req.id, err: error }, "unhandled error");
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(problem.status).set(problem.headers).type("application/problem+json");
+    res.send(JSON.stringify(problemBody(problem, req.originalUrl.split("?")[0] ?? "/", req.id)));
+  };
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+function toProblem(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  const parserError = error as BodyParserError;
+  switch (parserError?.type) {
+    case "entity.parse.failed":
+      return problems.invalidJson(`the request body is not valid JSON: ${parserError.message ?? "parse error"}`);
+    case "entity.too.large":
+      return problems.tooLarge(BODY_LIMIT.replace("kb", " KB"));
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return problems.invalidRequest(parserError.message ?? "unsupported body encoding");
+    case "request.aborted":
+      return problems.invalidRequest("the request was aborted by the client");
+    default:
+      if (parserError?.status && parserError.status >= 400 && parserError.status < 500) {
+        return problems.invalidRequest(parserError.message ?? "bad request");
+      }
+      return problems.internal();
+  }
+}

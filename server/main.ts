@@ -1,0 +1,86 @@
+import type { Server } from "node:http";
+import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
+import { loadCapabilities } from "../graphs/capabilities.js";
+import { buildGraph } from "../graphs/guichet.js";
+import { ConfigError, loadConfig, type AppConfig } from "../tools/config.js";
+import { createLogger } from "../tools/logger.js";
+import { createApp } from "./app.js";
+import { startTelemetry } from "./telemetry.js";
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), then exits cleanly. */
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** Builds everything (index if missing or stale, capabilities, graph) and listens. */
+export async function startServer(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const telemetry = startTelemetry(config.otel);
+  logger.info({ tracing: telemetry.enabled }, telemetry.enabled ? "OpenTelemetry export on" : "OpenTelemetry export off");
+  const capabilities = loadCapabilities(config, (message) => logger.info(message));
+  const app = createApp({
+    graph: buildGraph(),
+    capabilities,
+    logger,
+    maxQuestionLength: config.maxQuestionLength,
+    topK: config.topK,
+    maxPerFiche: config.maxPerFiche,
+    requestTimeoutMs: config.requestTimeoutMs,
+    version: packageVersion(),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  server.requestTimeout = config.requestTimeoutMs + 5_000;
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, fiches: capabilities.snapshot.fiches, snapshot: capabilities.snapshot.date }, "Guichet listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info("shutting down: finishing in-flight requests");
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await done;
+      clearTimeout(timer);
+      await telemetry.shutdown();
+      logger.info("stopped");
+    })());
+  return { server, url, close };
+}
+
+/** Entry point of `npm start`. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer | undefined> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+      return undefined;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, logger);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, "signal received");
+      void running.close().then(() => process.exit(0));
+    });
+  }
+  return running;
+}
+
+if (process.argv[1]?.endsWith("server/main.ts")) await main();

@@ -1,0 +1,58 @@
+/** An error that maps to an RFC 9457 problem response. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = "HttpProblem";
+  }
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  request_id: string;
+}
+
+export function problemBody(problem: HttpProblem, instance: string, requestId: string): ProblemBody {
+  return {
+    type: `urn:guichet:problem:${problem.slug}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance,
+    request_id: requestId,
+  };
+}
+
+export const problems = {
+  invalidJson: (detail: string) => new HttpProblem(400, "invalid-json", "Invalid JSON", detail),
+  unsupportedMediaType: (got: string | undefined) =>
+    new HttpProblem(
+      400,
+      "unsupported-media-type",
+      "Unsupported content type",
+      `the request body must be JSON sent with "Content-Type: application/json" (got ${got ? `"${got}"` : "no content type"})`,
+    ),
+  invalidRequest: (detail: string) => new HttpProblem(400, "invalid-request", "Invalid request", detail),
+  tooLarge: (limit: string) =>
+    new HttpProblem(413, "payload-too-large", "Request body too large", `the request body must not exceed ${limit}`),
+  notFound: (method: string, path: string) =>
+    new HttpProblem(404, "not-found", "Not found", `no route for ${method} ${path}`),
+  methodNotAllowed: (method: string, path: string, allow: string[]) =>
+    new HttpProblem(405, "method-not-allowed", "Method not allowed", `${method} is not allowed on ${path}`, {
+      Allow: allow.join(", "),
+    }),
+  timeout: (ms: number) =>
+    new HttpProblem(504, "timeout", "Answer took too long", `no answer within ${ms} ms; please try again`),
+  unavailable: (detail: string) => new HttpProblem(503, "unavailable", "Service unavailable", detail),
+  internal: () =>
+    new HttpProblem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged"),
+};

@@ -1,0 +1,76 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every environment variable Guichet reads, with its default. Documented in the README. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  GUICHET_INDEX_DIR: z.string().min(1).default("data/index"),
+  GUICHET_SOURCE: z.enum(["vdd-npm", "vdd-xml"]).default("vdd-npm"),
+  GUICHET_SOURCE_PATH: z.string().optional(),
+  GUICHET_MAX_QUESTION_CHARS: positiveInt(500),
+  GUICHET_TOP_K: positiveInt(10),
+  GUICHET_MAX_PER_FICHE: positiveInt(2),
+  GUICHET_REQUEST_TIMEOUT_MS: positiveInt(15_000),
+  GUICHET_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface AppConfig {
+  env: Env["NODE_ENV"];
+  port: number;
+  host: string;
+  logLevel: Env["LOG_LEVEL"];
+  indexDir: string;
+  source: { kind: Env["GUICHET_SOURCE"]; path?: string };
+  maxQuestionLength: number;
+  topK: number;
+  maxPerFiche: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  otel: { endpoint?: string; serviceName: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  if (e.GUICHET_SOURCE === "vdd-xml" && !e.GUICHET_SOURCE_PATH) {
+    throw new ConfigError("invalid configuration:\n  GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=vdd-xml");
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    indexDir: resolve(e.GUICHET_INDEX_DIR),
+    source: { kind: e.GUICHET_SOURCE, ...(e.GUICHET_SOURCE_PATH ? { path: e.GUICHET_SOURCE_PATH } : {}) },
+    maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
+    topK: e.GUICHET_TOP_K,
+    maxPerFiche: e.GUICHET_MAX_PER_FICHE,
+    requestTimeoutMs: e.GUICHET_REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,
+    otel: { ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}), serviceName: e.OTEL_SERVICE_NAME },
+  };
+}

@@ -1,0 +1,48 @@
+import { stemmer as snowballFrench } from "@orama/stemmers/french";
+import { stopwords as frenchStopwords } from "@orama/stopwords/french";
+
+/** Removes diacritics: "décès" → "deces". */
+export function foldAccents(text: string): string {
+  return text.normalize("NFD").replace(/\p{M}+/gu, "");
+}
+
+/** Question and filler words that carry no topic (on top of the usual French stop words). */
+const QUESTION_WORDS = [
+  "comment", "combien", "quoi", "quand", "pourquoi", "ou", "où", "est-ce", "faut", "faire", "fait", "dois", "doit",
+  "peux", "puis", "peut", "veux", "voudrais", "aimerais", "savoir", "bonjour", "merci", "svp", "stp", "alors",
+  "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "a", "il", "y", "cest", "jai", "etc", "tout", "tous",
+  "toute", "toutes", "si", "comme", "plus", "moins", "tres", "bien", "aussi", "donc", "car", "non", "oui",
+];
+
+const STOP = new Set([...frenchStopwords, ...QUESTION_WORDS].map((w) => foldAccents(w.toLowerCase())));
+const ELISION = /\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\p{L})/gu;
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Splits text into lower-case words with elisions (l', d', qu', j'...) removed; accents kept. */
+export function words(text: string): string[] {
+  return text.toLowerCase().replace(ELISION, "").match(WORD) ?? [];
+}
+
+/**
+ * French analyser for search: lower-casing, elision removal, stop words, light stemming (Snowball,
+ * applied before accent folding because its rules read accents), then accent folding so "deces" and
+ * "décès" meet.
+ */
+export function analyze(text: string): string[] {
+  const out: string[] = [];
+  for (const word of words(text)) {
+    const folded = foldAccents(word);
+    if (STOP.has(folded)) continue;
+    if (/^\p{N}+$/u.test(word)) {
+      out.push(word);
+      continue;
+    }
+    if (folded.length < 2) continue;
+    out.push(foldAccents(snowballFrench(word)));
+  }
+  return out;
+}
+
+export function isStopword(word: string): boolean {
+  return STOP.has(foldAccents(word.toLowerCase()));
+}

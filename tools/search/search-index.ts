@@ -1,0 +1,114 @@
+import type { Chunk } from "../../corpus/chunk.js";
+import { analyze } from "./analyzer.js";
+import { expandQuery } from "./query-expansion.js";
+import { Bm25Index, DEFAULT_BM25, type Bm25Params, type SerializedBm25 } from "./bm25.js";
+
+export interface SearchOptions {
+  /** Number of chunks returned (top-k). */
+  k?: number;
+  /** At most this many chunks of one fiche in the results, so one fiche does not fill the top-k. */
+  maxPerFiche?: number;
+  /** Keep only chunks of these audiences (e.g. "Particuliers"). */
+  audience?: string[];
+}
+
+export interface SearchHit {
+  chunk: Chunk;
+  score: number;
+  rank: number;
+}
+
+export interface SearchConfig {
+  weights: Record<FieldName, number>;
+  bm25: Bm25Params;
+}
+
+export type FieldName = "title" | "heads" | "summary" | "body";
+
+export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
+  weights: { title: 2.5, heads: 1.5, summary: 1, body: 1 },
+  bm25: DEFAULT_BM25,
+};
+
+export interface SerializedSearchIndex {
+  chunks: Chunk[];
+  bm25: SerializedBm25;
+}
+
+/** The text of each field of a chunk, before analysis. */
+export function chunkFields(chunk: Chunk): Record<FieldName, string> {
+  return {
+    title: chunk.title,
+    heads: [...chunk.path, chunk.theme].join(" "),
+    summary: chunk.summary ?? "",
+    body: chunk.text,
+  };
+}
+
+/** BM25 search over chunks, with results grouped per fiche. */
+export class SearchIndex {
+  private constructor(
+    readonly chunks: Chunk[],
+    readonly bm25: Bm25Index,
+    readonly config: SearchConfig,
+  ) {}
+
+  static build(chunks: Chunk[], config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
+    const docs = chunks.map((chunk) => {
+      const fields = chunkFields(chunk);
+      return {
+        title: analyze(fields.title),
+        heads: analyze(fields.heads),
+        summary: analyze(fields.summary),
+        body: analyze(fields.body),
+      };
+    });
+    return new SearchIndex(chunks, Bm25Index.build(docs), config);
+  }
+
+  static fromJSON(data: SerializedSearchIndex, config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
+    return new SearchIndex(data.chunks, Bm25Index.fromJSON(data.bm25), config);
+  }
+
+  toJSON(): SerializedSearchIndex {
+    return { chunks: this.chunks, bm25: this.bm25.toJSON() };
+  }
+
+  get ficheCount(): number {
+    return new Set(this.chunks.map((c) => c.ficheId)).size;
+  }
+
+  /** Top-k chunks for a question, at most `maxPerFiche` per fiche. */
+  search(question: string, options: SearchOptions = {}): SearchHit[] {
+    const k = options.k ?? 10;
+    const maxPerFiche = options.maxPerFiche ?? 2;
+    const audiences = options.audience?.map((a) => a.toLowerCase());
+    const accept = audiences
+      ? (doc: number) => audiences.includes(this.chunks[doc]!.audience.toLowerCase())
+      : undefined;
+    const query = expandQuery(question);
+    if (query.size === 0) return [];
+    const scored = this.bm25.search(query, this.config.weights, Math.max(k * 20, 200), this.config.bm25, accept);
+    const perFiche = new Map<string, number>();
+    const hits: SearchHit[] = [];
+    for (const { doc, score } of scored) {
+      const chunk = this.chunks[doc]!;
+      const seen = perFiche.get(chunk.ficheId) ?? 0;
+      if (seen >= maxPerFiche) continue;
+      perFiche.set(chunk.ficheId, seen + 1);
+      hits.push({ chunk, score, rank: hits.length + 1 });
+      if (hits.length === k) break;
+    }
+    return hits;
+  }
+
+  /** Distinct fiche ids in rank order (for evaluation by fiche). */
+  rankFiches(question: string, k = 10): string[] {
+    return this.search(question, { k, maxPerFiche: 1 }).map((hit) => hit.chunk.ficheId);
+  }
+
+  /** Inverse document frequency of an analysed term in chunk bodies (used to weigh sentence overlap). */
+  termWeight(term: string): number {
+    return this.bm25.idf("body", term);
+  }
+}

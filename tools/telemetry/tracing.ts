@@ -1,0 +1,31 @@
+import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+
+export const TRACER_NAME = "guichet";
+
+export function tracer() {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/** Runs `fn` inside an active span; records exceptions and ends the span whatever happens. */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+const ZERO_TRACE = "0".repeat(32);
+
+/** The span's trace id, or a fresh random one when tracing is off (no-op spans carry zeros). */
+export function traceIdOf(span: Span): string {
+  const id = span.spanContext().traceId;
+  if (id && id !== ZERO_TRACE) return id;
+  return crypto.randomUUID().replace(/-/g, "");
+}
