@@ -6,6 +6,7 @@ import type { FicheSource } from "./sources/source.js";
 
 const MANIFEST = "manifest.json";
 const INDEX = "index.json";
+const POSTINGS = "postings.bin";
 
 export interface LoadedIndex {
   index: SearchIndex;
@@ -15,11 +16,13 @@ export interface LoadedIndex {
 /** Writes the index then its manifest, each through a temporary file, so a crash never leaves a half index. */
 export function saveIndex(dir: string, index: SearchIndex, manifest: IndexManifest): void {
   mkdirSync(dir, { recursive: true });
-  writeAtomically(join(dir, INDEX), JSON.stringify(index.toJSON()));
+  const { meta, data } = index.toBinary();
+  writeAtomically(join(dir, POSTINGS), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  writeAtomically(join(dir, INDEX), JSON.stringify(meta));
   writeAtomically(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-function writeAtomically(path: string, content: string): void {
+function writeAtomically(path: string, content: string | Uint8Array): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);
@@ -38,14 +41,19 @@ export function readManifest(dir: string): IndexManifest | undefined {
 export function loadIndex(dir: string): LoadedIndex {
   const manifest = readManifest(dir);
   if (!manifest) throw new Error(`no index in ${dir}: run \`npm run ingest\` first`);
-  const index = SearchIndex.fromJSON(JSON.parse(readFileSync(join(dir, INDEX), "utf8")));
+  const bytes = readFileSync(join(dir, POSTINGS));
+  const data =
+    bytes.byteOffset % 4 === 0
+      ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+      : new Int32Array(new Uint8Array(bytes).buffer);
+  const index = SearchIndex.fromBinary(JSON.parse(readFileSync(join(dir, INDEX), "utf8")), data);
   return { index, manifest };
 }
 
 /** Why the index in `dir` must be rebuilt for `source`, or undefined when it is up to date. */
 export function staleReason(dir: string, source: FicheSource): string | undefined {
   const manifest = readManifest(dir);
-  if (!manifest || !existsSync(join(dir, INDEX))) return "no index";
+  if (!manifest || !existsSync(join(dir, INDEX)) || !existsSync(join(dir, POSTINGS))) return "no index";
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION) {
     return `index format ${manifest.formatVersion} is not ${INDEX_FORMAT_VERSION}`;
   }

@@ -25,6 +25,8 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const telemetry = startTelemetry(config.otel);
   logger.info({ tracing: telemetry.enabled }, telemetry.enabled ? "OpenTelemetry export on" : "OpenTelemetry export off");
   const capabilities = loadCapabilities(config, (message) => logger.info(message));
+  // One throw-away search compiles the hot paths before the first user request.
+  capabilities.search.search("prix du passeport", { k: config.topK });
   const app = createApp({
     graph: buildGraph(),
     capabilities,

@@ -23,6 +23,20 @@ export function words(text: string): string[] {
   return text.toLowerCase().replace(ELISION, "").match(WORD) ?? [];
 }
 
+const stemCache = new Map<string, string>();
+const STEM_CACHE_LIMIT = 200_000;
+
+/** Snowball stem with accents folded, memoised (stemming dominates analysis time). */
+function stem(word: string): string {
+  let stemmed = stemCache.get(word);
+  if (stemmed === undefined) {
+    stemmed = foldAccents(snowballFrench(word));
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stemCache.set(word, stemmed);
+  }
+  return stemmed;
+}
+
 /**
  * French analyser for search: lower-casing, elision removal, stop words, light stemming (Snowball,
  * applied before accent folding because its rules read accents), then accent folding so "deces" and
@@ -38,7 +52,7 @@ export function analyze(text: string): string[] {
       continue;
     }
     if (folded.length < 2) continue;
-    out.push(foldAccents(snowballFrench(word)));
+    out.push(stem(word));
   }
   return out;
 }

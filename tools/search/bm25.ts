@@ -17,9 +17,24 @@ interface FieldIndex {
   avgLength: number;
 }
 
+/** Per-document length normalisation of a field, k1·(1 − b + b·len/avg), computed once per query params. */
+function norms(field: FieldIndex, params: Bm25Params): Float32Array {
+  const out = new Float32Array(field.lengths.length);
+  const avg = field.avgLength || 1;
+  for (let i = 0; i < out.length; i++) out[i] = params.k1 * (1 - params.b + (params.b * field.lengths[i]!) / avg);
+  return out;
+}
+
 export interface SerializedBm25 {
   docCount: number;
   fields: Record<string, { terms: Array<[string, number[]]>; lengths: number[] }>;
+}
+
+/** Compact form for disk: term lists and offsets in JSON, every posting and length in one Int32Array. */
+export interface BinaryBm25Meta {
+  docCount: number;
+  /** Per field: its terms, the start of each term's postings in `data` (its length is 2·df), and where the lengths start. */
+  fields: Record<string, { terms: string[]; offsets: number[]; lengthsAt: number }>;
 }
 
 export interface ScoredDoc {
@@ -28,10 +43,19 @@ export interface ScoredDoc {
 }
 
 export class Bm25Index {
+  private readonly normCache = new Map<string, Float32Array>();
+
   private constructor(
     readonly docCount: number,
     private readonly fields: Map<string, FieldIndex>,
   ) {}
+
+  private fieldNorms(name: string, field: FieldIndex, params: Bm25Params): Float32Array {
+    const key = `${name}|${params.k1}|${params.b}`;
+    let cached = this.normCache.get(key);
+    if (!cached) this.normCache.set(key, (cached = norms(field, params)));
+    return cached;
+  }
 
   /** Builds from already analysed documents: docs[i][field] is the token list of field in doc i. */
   static build(docs: Array<Record<string, string[]>>): Bm25Index {
@@ -83,6 +107,46 @@ export class Bm25Index {
     return { docCount: this.docCount, fields };
   }
 
+  toBinary(): { meta: BinaryBm25Meta; data: Int32Array } {
+    let size = 0;
+    for (const field of this.fields.values()) {
+      for (const list of field.postings.values()) size += list.length;
+      size += field.lengths.length;
+    }
+    const data = new Int32Array(size);
+    const meta: BinaryBm25Meta = { docCount: this.docCount, fields: {} };
+    let at = 0;
+    for (const [name, field] of this.fields) {
+      const terms: string[] = [];
+      const offsets: number[] = [];
+      for (const [term, list] of field.postings) {
+        terms.push(term);
+        offsets.push(at);
+        data.set(list, at);
+        at += list.length;
+      }
+      const lengthsAt = at;
+      for (let i = 0; i < field.lengths.length; i++) data[at++] = field.lengths[i]!;
+      meta.fields[name] = { terms, offsets, lengthsAt };
+    }
+    return { meta, data };
+  }
+
+  /** Rebuilds from `toBinary` output; postings are views on `data`, not copies. */
+  static fromBinary(meta: BinaryBm25Meta, data: Int32Array): Bm25Index {
+    const fields = new Map<string, FieldIndex>();
+    for (const [name, field] of Object.entries(meta.fields)) {
+      const postings = new Map<string, Int32Array>();
+      field.terms.forEach((term, i) => {
+        const end = i + 1 < field.offsets.length ? field.offsets[i + 1]! : field.lengthsAt;
+        postings.set(term, data.subarray(field.offsets[i]!, end));
+      });
+      const lengths = Float32Array.from(data.subarray(field.lengthsAt, field.lengthsAt + meta.docCount));
+      fields.set(name, { postings, lengths, avgLength: average(lengths) });
+    }
+    return new Bm25Index(meta.docCount, fields);
+  }
+
   /** Number of documents whose `field` contains `term`. */
   documentFrequency(field: string, term: string): number {
     return (this.fields.get(field)?.postings.get(term)?.length ?? 0) / 2;
@@ -115,20 +179,52 @@ export class Bm25Index {
         if (!list) continue;
         const half = list.length / 2;
         const idf = this.idf(fieldName, term) * weight * queryWeight;
+        const fieldNorms = this.fieldNorms(fieldName, field, params);
         for (let i = 0; i < half; i++) {
           const doc = list[i]!;
           const tf = list[half + i]!;
-          const norm = params.k1 * (1 - params.b + (params.b * field.lengths[doc]!) / (field.avgLength || 1));
           if (scores[doc] === 0) touched.push(doc);
-          scores[doc]! += (idf * tf * (params.k1 + 1)) / (tf + norm);
+          scores[doc]! += (idf * tf * (params.k1 + 1)) / (tf + fieldNorms[doc]!);
         }
       }
     }
-    const results: ScoredDoc[] = [];
-    for (const doc of touched) if (!accept || accept(doc)) results.push({ doc, score: scores[doc]! });
-    results.sort((a, b) => b.score - a.score || a.doc - b.doc);
-    return results.slice(0, limit);
+    return topK(touched, scores, limit, accept);
   }
+}
+
+const better = (a: ScoredDoc, b: ScoredDoc) => a.score > b.score || (a.score === b.score && a.doc < b.doc);
+
+/** The `limit` best documents, best first, with a bounded min-heap (no sort of every matching document). */
+function topK(docs: number[], scores: Float64Array, limit: number, accept?: (doc: number) => boolean): ScoredDoc[] {
+  const heap: ScoredDoc[] = [];
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  for (const doc of docs) {
+    const item = { doc, score: scores[doc]! };
+    if (heap.length === limit && !better(item, heap[0]!)) continue;
+    if (accept && !accept(doc)) continue;
+    if (heap.length < limit) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!better(heap[parent]!, heap[i]!)) break;
+        swap(i, parent);
+        i = parent;
+      }
+    } else {
+      heap[0] = item;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let worst = i;
+        if (l < heap.length && better(heap[worst]!, heap[l]!)) worst = l;
+        if (r < heap.length && better(heap[worst]!, heap[r]!)) worst = r;
+        if (worst === i) break;
+        swap(i, worst);
+        i = worst;
+      }
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
 function average(values: Float32Array): number {

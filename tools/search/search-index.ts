@@ -1,7 +1,7 @@
 import type { Chunk } from "../../corpus/chunk.js";
 import { analyze } from "./analyzer.js";
 import { expandQuery } from "./query-expansion.js";
-import { Bm25Index, DEFAULT_BM25, type Bm25Params, type SerializedBm25 } from "./bm25.js";
+import { Bm25Index, DEFAULT_BM25, type BinaryBm25Meta, type Bm25Params, type SerializedBm25 } from "./bm25.js";
 
 export interface SearchOptions {
   /** Number of chunks returned (top-k). */
@@ -33,6 +33,11 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
 export interface SerializedSearchIndex {
   chunks: Chunk[];
   bm25: SerializedBm25;
+}
+
+export interface BinarySearchIndexMeta {
+  chunks: Chunk[];
+  bm25: BinaryBm25Meta;
 }
 
 /** The text of each field of a chunk, before analysis. */
@@ -72,6 +77,16 @@ export class SearchIndex {
 
   toJSON(): SerializedSearchIndex {
     return { chunks: this.chunks, bm25: this.bm25.toJSON() };
+  }
+
+  /** Disk form: chunks and term lists as JSON, postings as one Int32Array (fast to load, little garbage). */
+  toBinary(): { meta: BinarySearchIndexMeta; data: Int32Array } {
+    const { meta, data } = this.bm25.toBinary();
+    return { meta: { chunks: this.chunks, bm25: meta }, data };
+  }
+
+  static fromBinary(meta: BinarySearchIndexMeta, data: Int32Array, config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
+    return new SearchIndex(meta.chunks, Bm25Index.fromBinary(meta.bm25, data), config);
   }
 
   get ficheCount(): number {

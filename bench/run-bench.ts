@@ -1,0 +1,249 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { execSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { buildIndex } from "../corpus/build-index.js";
+import { loadIndex, saveIndex } from "../corpus/index-store.js";
+import { npmVddSource } from "../corpus/sources/npm-vdd.js";
+import { buildCapabilities } from "../graphs/capabilities.js";
+import { buildGraph } from "../graphs/guichet.js";
+import { runGuichet } from "../graphs/run.js";
+import { loadDataset } from "../evals/dataset.js";
+import { runMain, writeLine, type CliIo } from "../cli/io.js";
+import { fmt, summarize, type Summary } from "./stats.js";
+
+interface LoadResult {
+  latency: Summary;
+  requestsPerSecond: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Resident memory of a process and all its descendants (the cluster's workers), in MB. */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  let kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "NaN");
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    children = [];
+  }
+  for (const child of children) kb += rssMb(Number(child)) * 1024;
+  return kb / 1024;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not become healthy in time");
+}
+
+/** Closed-loop load with autocannon; latencies are collected per response for exact percentiles. */
+async function load(
+  url: string,
+  path: string,
+  bodies: string[] | undefined,
+  seconds: number,
+  connections: number,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const instance = autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      bodies
+        ? {
+            method: "POST",
+            path,
+            headers: { "content-type": "application/json" },
+            setupRequest: (req: autocannon.Request) => ({ ...req, body: bodies[next++ % bodies.length] ?? "{}" }),
+          }
+        : { method: "GET", path },
+    ],
+  });
+  (instance as unknown as NodeJS.EventEmitter).on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+  });
+  const result = await instance;
+  return {
+    latency: summarize(latencies),
+    requestsPerSecond: result.requests.average,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+interface ServerFigures {
+  connections: number;
+  health: LoadResult;
+  invoke: LoadResult;
+  rssIdle: number;
+  rssLoaded: number;
+}
+
+async function measureServer(
+  dir: string,
+  connections: number,
+  bodies: string[],
+  seconds: number,
+  log: (m: string) => void,
+): Promise<ServerFigures> {
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", GUICHET_INDEX_DIR: dir },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, child);
+    const rssIdle = rssMb(child.pid!);
+    log(`load: GET /health (peer) then POST /invoke, ${connections} connection(s), ${seconds} s each...`);
+    const health = await load(url, "/health", undefined, seconds, connections);
+    const invoke = await load(url, "/invoke", bodies, seconds, connections);
+    return { connections, health, invoke, rssIdle, rssLoaded: rssMb(child.pid!) };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+/** `npm run bench`: ingest, memory, retrieval and HTTP figures, written to docs/benchmarks.md. */
+export async function benchMain(argv: string[], io: CliIo): Promise<number> {
+  const seconds = Number(argv.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 15);
+  const log = (m: string) => void writeLine(io.stderr, m);
+  const dir = join("data", "bench-index");
+  mkdirSync(dir, { recursive: true });
+
+  log("full ingest of the npm snapshot...");
+  const t0 = performance.now();
+  const built = buildIndex(npmVddSource("particuliers"));
+  saveIndex(dir, built.index, built.manifest);
+  const ingestMs = performance.now() - t0;
+  const indexBytes = statSync(join(dir, "index.json")).size;
+
+  const t1 = performance.now();
+  const loaded = loadIndex(dir);
+  const loadMs = performance.now() - t1;
+  const capabilities = buildCapabilities(loaded);
+  const questions = loadDataset("evals/datasets/dev.jsonl").map((item) => item.question);
+
+  log("retrieval and in-process graph latency over the dev questions...");
+  const retrieval: number[] = [];
+  const graphRuns: number[] = [];
+  const graph = buildGraph();
+  for (const q of questions) capabilities.search.search(q, { k: 10 });
+  for (let round = 0; round < 5; round++) {
+    for (const q of questions) {
+      const s = performance.now();
+      capabilities.search.search(q, { k: 10 });
+      retrieval.push(performance.now() - s);
+    }
+  }
+  for (const q of questions) {
+    const s = performance.now();
+    await runGuichet(graph, { question: q }, { capabilities });
+    graphRuns.push(performance.now() - s);
+  }
+
+  const bodies = questions.map((question) => JSON.stringify({ question }));
+  const servers: ServerFigures[] = [];
+  for (const connections of [1, 10]) {
+    log(`starting the server for ${connections} connection(s)...`);
+    servers.push(await measureServer(dir, connections, bodies, seconds, log));
+  }
+
+  const commit = (() => {
+    try {
+      return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    } catch {
+      return "unknown";
+    }
+  })();
+  const r = summarize(retrieval);
+  const g = summarize(graphRuns);
+  const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
+  const lines = [
+    "# Benchmarks",
+    "",
+    "Generated by `npm run bench` (do not edit by hand). Machine figures are noisy: compare ratios within one run.",
+    "",
+    `- Run: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    `- Corpus: ${built.manifest.source.location}, snapshot date ${built.manifest.snapshotDate}`,
+    "",
+    "## Ingestion and index",
+    "",
+    "| figure | value | target |",
+    "|---|---|---|",
+    `| full ingest (read, parse, chunk, BM25, write) | ${fmt(ingestMs / 1000, 1)} s | <= 180 s: ${verdict(ingestMs <= 180_000)} |`,
+    `| fiches read / indexed / skipped | ${built.manifest.counts.read} / ${built.manifest.counts.fiches} / ${built.manifest.counts.skipped} | |`,
+    `| chunks | ${built.manifest.counts.chunks} | |`,
+    `| index size on disk | ${fmt(indexBytes / 2 ** 20, 1)} MiB | |`,
+    `| index load (parse + rebuild postings) | ${fmt(loadMs, 0)} ms | |`,
+    "",
+    "## Retrieval and graph, in process",
+    "",
+    `Over the ${questions.length} questions of \`evals/datasets/dev.jsonl\` (retrieval: 5 rounds after one warm-up round; graph: one round).`,
+    "",
+    "| stage | n | p50 ms | p95 ms | max ms | target |",
+    "|---|---|---|---|---|---|",
+    `| retrieval (BM25, top-10, grouped) | ${r.n} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.max)} | p95 <= 10 ms: ${verdict(r.p95 <= 10)} |`,
+    `| whole graph run (guard, retrieve, answer, translate) | ${g.n} | ${fmt(g.p50)} | ${fmt(g.p95)} | ${fmt(g.max)} | |`,
+    "",
+    "## HTTP under load",
+    "",
+    `autocannon, ${seconds} s per endpoint and connection count, dev questions in rotation, a fresh server for each connection count; \`GET /health\` is the peer measured in the same run (the cost of the HTTP stack alone).`,
+    "",
+    "| connections | endpoint | requests | p50 ms | p95 ms | req/s | errors | non-2xx | target |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...servers.flatMap((sv) => [
+      `| ${sv.connections} | GET /health (peer) | ${sv.health.latency.n} | ${fmt(sv.health.latency.p50)} | ${fmt(sv.health.latency.p95)} | ${fmt(sv.health.requestsPerSecond, 0)} | ${sv.health.errors} | ${sv.health.non2xx} | |`,
+      `| ${sv.connections} | POST /invoke | ${sv.invoke.latency.n} | ${fmt(sv.invoke.latency.p50)} | ${fmt(sv.invoke.latency.p95)} | ${fmt(sv.invoke.requestsPerSecond, 0)} | ${sv.invoke.errors} | ${sv.invoke.non2xx} | ${sv.connections === 10 ? `p95 <= 50 ms: ${verdict(sv.invoke.latency.p95 <= 50)}` : ""} |`,
+    ]),
+    "",
+    ...servers.map(
+      (sv) =>
+        `With ${sv.connections} connection(s), /invoke p95 is ${fmt(sv.invoke.latency.p95 / Math.max(sv.health.latency.p95, 0.001), 1)}x the peer's p95.`,
+    ),
+    "",
+    "The load generator runs on the same 2 cores as the server.",
+    "",
+    "## Server memory",
+    "",
+    "| server of the run with | idle, index loaded | after the load test | target |",
+    "|---|---|---|---|",
+    ...servers.map(
+      (sv) =>
+        `| ${sv.connections} connection(s) | ${fmt(sv.rssIdle, 0)} MB | ${fmt(sv.rssLoaded, 0)} MB | <= 600 MB: ${verdict(Math.max(sv.rssIdle, sv.rssLoaded) <= 600)} |`,
+    ),
+    "",
+  ];
+  const existing = (() => {
+    try {
+      return readFileSync("docs/benchmarks.md", "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  const marker = "<!-- later sections: kept across runs of npm run bench -->";
+  const tail = existing.includes(marker) ? existing.slice(existing.indexOf(marker)) : marker + "\n";
+  mkdirSync("docs", { recursive: true });
+  writeFileSync("docs/benchmarks.md", `${lines.join("\n")}\n${tail}`);
+  await writeLine(io.stdout, lines.join("\n"));
+  return 0;
+}
+
+if (process.argv[1]?.endsWith("bench/run-bench.ts")) await runMain(benchMain);

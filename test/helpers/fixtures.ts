@@ -1,0 +1,33 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildIndex, type BuildResult } from "../../corpus/build-index.js";
+import { npmVddSource } from "../../corpus/sources/npm-vdd.js";
+import { buildCapabilities, type Capabilities } from "../../graphs/capabilities.js";
+
+/** The real schema 3.5 fiches shipped in shared/ (beside the repository). */
+export const FIXTURES_35 = resolve(process.cwd(), "../shared/fixtures/vosdroits-3.5");
+
+/** A fixed subset of the npm snapshot: passport, identity card, Vitale card, driving licence, fines, housing. */
+export const SUBSET_IDS = [
+  "F34752", "F14929", "F21091", "F14930", "F21092", "F1373", "F21246", "F21247", "F1709", "F14932",
+  "F1341", "F1344", "F21089", "F265", "F21742", "F1727", "F1450", "F11534", "F32803", "F31456",
+  "F1726", "F19211", "F34796", "F31421", "F33805", "F1364", "F35113",
+];
+
+let cached: BuildResult | undefined;
+
+/** Index built once per test file from SUBSET_IDS of the real npm snapshot. */
+export function subsetBuild(): BuildResult {
+  cached ??= buildIndex(npmVddSource("particuliers"), { only: new Set(SUBSET_IDS) });
+  return cached;
+}
+
+export function subsetCapabilities(): Capabilities {
+  const { index, manifest } = subsetBuild();
+  return buildCapabilities({ index, manifest });
+}
+
+export function tempDir(prefix = "guichet-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
