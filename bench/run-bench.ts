@@ -25,7 +25,7 @@ interface LoadResult {
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   let kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "NaN");
-  let children: string[] = [];
+  let children: string[];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
   } catch {

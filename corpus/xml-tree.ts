@@ -106,7 +106,7 @@ function collectText(node: XNode): string[] {
 }
 
 const NO_SPACE_BEFORE = /^[.,)\]}…”’]/;
-const NO_SPACE_AFTER = /[(\[{«“'’/-]$/;
+const NO_SPACE_AFTER = /[([{«“'’/-]$/;
 /** Marks a piece that sticks to the previous one (superscripts such as 1<Exposant>er</Exposant>). */
 export const GLUE = "\u0001";
 

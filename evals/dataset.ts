@@ -24,7 +24,7 @@ export function loadDataset(path: string): EvalItem[] {
       try {
         json = JSON.parse(line);
       } catch (error) {
-        throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`);
+        throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`, { cause: error });
       }
       const parsed = EvalItemSchema.safeParse(json);
       if (!parsed.success) {

@@ -1,4 +1,5 @@
 import { analyze } from "../search/analyzer.js";
+import { expandQuery } from "../search/query-expansion.js";
 import type { Answerer, Citation, Passage, Reply } from "./types.js";
 
 export interface ExtractiveOptions {
@@ -14,8 +15,8 @@ export interface ExtractiveOptions {
 
 export const DEFAULT_EXTRACTIVE_OPTIONS: ExtractiveOptions = {
   maxWords: 120,
-  maxPassages: 5,
-  minCoverage: 0.5,
+  maxPassages: 8,
+  minCoverage: 0.3,
   termWeight: () => 1,
 };
 
@@ -51,11 +52,13 @@ export class ExtractiveAnswerer implements Answerer {
   }
 
   answerSync(question: string, passages: Passage[]): Reply {
-    const terms = [...new Set(analyze(question))];
+    const query = expandQuery(question);
     const top = passages.slice(0, this.options.maxPassages);
-    if (terms.length === 0 || top.length === 0) return notFound();
+    if (query.size === 0 || top.length === 0) return notFound();
 
-    const weights = new Map(terms.map((t) => [t, Math.max(this.options.termWeight(t), 0.01)]));
+    const weights = new Map(
+      [...query].map(([term, weight]) => [term, Math.min(weight, 1) * Math.max(this.options.termWeight(term), 0.01)]),
+    );
     const total = [...weights.values()].reduce((a, b) => a + b, 0);
     const coverage = (tokens: Set<string>) => {
       let sum = 0;
@@ -76,7 +79,8 @@ export class ExtractiveAnswerer implements Answerer {
       if (passageCoverage[index]! < Math.max(this.options.minCoverage, 0.75 * bestCoverage)) return;
       const context = coverage(new Set(analyze(passage.chunk.path.join(" "))));
       splitUnits(passage.chunk.text).forEach((text, position) => {
-        let score = coverage(new Set(analyze(text))) + 0.3 * context + 0.15 / (index + 1);
+        const sameFicheAsBest = passage.chunk.ficheId === top[0]!.chunk.ficheId ? 0.1 : 0;
+        let score = coverage(new Set(analyze(text))) + 0.3 * context + 0.25 / (index + 1) + sameFicheAsBest;
         if (wantsAmount && AMOUNT.test(text)) score += 0.3;
         if (wantsDelay && DELAY.test(text)) score += 0.3;
         units.push({ passage: index, position, text, words: countWords(text), score });

@@ -1,0 +1,323 @@
+import type { Chunk } from "../corpus/chunk.js";
+import type { Capabilities } from "../graphs/capabilities.js";
+import {
+  DEFAULT_EXTRACTIVE_OPTIONS,
+  ExtractiveAnswerer,
+  NOT_FOUND_ANSWER,
+  splitUnits,
+  toCitation,
+} from "../tools/answer/extractive.js";
+import type { Passage, Reply } from "../tools/answer/types.js";
+import { subsetCapabilities } from "./helpers/fixtures.js";
+
+const SP_URL = /^https:\/\/www\.service-public\.fr\/particuliers\/vosdroits\/F\d+$/;
+
+let caps: Capabilities;
+beforeAll(() => {
+  caps = subsetCapabilities();
+});
+
+/** The graph's retrieve + answer steps, with the default run configuration (top 10, 2 per fiche). */
+function passagesFor(question: string): Passage[] {
+  return caps.search.search(question, { k: 10, maxPerFiche: 2 }).map((h) => ({ chunk: h.chunk, score: h.score, rank: h.rank }));
+}
+async function ask(question: string): Promise<Reply> {
+  return caps.answerer.answer(question, passagesFor(question));
+}
+
+const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+const markers = (text: string) => [...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+
+/** Every [n] of the text has a citation and every citation is used; numbers are 1..k, one per fiche. */
+function expectConsistentCitations(reply: Reply): void {
+  const used = [...new Set(markers(reply.answer))].sort((a, b) => a - b);
+  expect(used).toEqual(reply.citations.map((c) => c.n));
+  expect(reply.citations.map((c) => c.n)).toEqual(reply.citations.map((_, i) => i + 1));
+  expect(new Set(reply.citations.map((c) => c.id)).size).toBe(reply.citations.length);
+}
+
+let chunkSeq = 0;
+function chunk(ficheId: string, text: string, extra: Partial<Chunk> = {}): Chunk {
+  const index = chunkSeq++;
+  return {
+    id: `${ficheId}#${index}`,
+    ficheId,
+    title: `Fiche ${ficheId}`,
+    path: [],
+    breadcrumb: `Fiche ${ficheId}`,
+    text,
+    url: `https://www.service-public.fr/particuliers/vosdroits/${ficheId}`,
+    audience: "Particuliers",
+    theme: "Test",
+    date: "2024-01-02",
+    source: "test",
+    ...extra,
+  };
+}
+const passage = (c: Chunk, rank = 1): Passage => ({ chunk: c, score: 10 / rank, rank });
+
+describe("ExtractiveAnswerer on real fiches (subset index)", () => {
+  it("answers the passport price with 86 €, citing F34752 as [1]", async () => {
+    const reply = await ask("Quel est le prix d'un passeport ?");
+    expect(reply.found).toBe(true);
+    expect(reply.answer).toContain("86 €");
+    expect(reply.answer).toMatch(/86 € pour un majeur[^\n]*\[1\]/);
+    const first = reply.citations[0]!;
+    expect(first).toMatchObject({ n: 1, id: "F34752", title: "Combien coûte un passeport ?" });
+    expect(first.url).toBe("https://www.service-public.fr/particuliers/vosdroits/F34752");
+    expect(first.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(first.snippet).toContain("86 €");
+    expect(words(reply.answer)).toBeLessThanOrEqual(150);
+    expectConsistentCitations(reply);
+  });
+
+  // KNOWN BUG (tools/answer/extractive.ts, unit scoring + 120-word budget): for the canonical
+  // question the 76-word list of F21092 (minors, Mayotte) scores higher than the "86 € pour un
+  // majeur" sentence of the top-ranked fiche F34752, eats the budget, and the adult price is dropped;
+  // [1] then points to F21092. Flip to `it` once fixed.
+  it("answers the canonical 'Combien coûte un passeport ?' with 86 €, citing F34752 as [1]", async () => {
+    const reply = await ask("Combien coûte un passeport ?");
+    expect(reply.answer).toContain("86 €");
+    expect(reply.citations[0]?.id).toBe("F34752");
+  });
+
+  it.each([
+    "Combien coûte un passeport ?",
+    "Quel est le prix d'un passeport ?",
+    "Comment obtenir une carte Vitale ?",
+    "Quels sont les délais pour payer une amende ?",
+    "Comment contester une amende ?",
+    "Quelles pièces fournir pour un passeport en urgence ?",
+    "Quels documents faut-il pour renouveler une carte d'identité ?",
+  ])("keeps %j short, with [n] markers and citations that match one to one", async (question) => {
+    const reply = await ask(question);
+    expect(reply.found).toBe(true);
+    expect(reply.citations.length).toBeGreaterThan(0);
+    expect(words(reply.answer)).toBeLessThanOrEqual(150);
+    expectConsistentCitations(reply);
+    for (const citation of reply.citations) {
+      expect(citation.url).toMatch(SP_URL);
+      expect(citation.url.endsWith(citation.id)).toBe(true);
+      expect(citation.snippet.length).toBeLessThanOrEqual(201);
+    }
+    // Every paragraph ends with its citation marker.
+    for (const paragraph of reply.answer.split("\n\n")) expect(paragraph).toMatch(/ \[\d+\]$/);
+  });
+
+  it("cites the Vitale card fiche F265 for a Vitale question", async () => {
+    const reply = await ask("Comment obtenir une carte Vitale ?");
+    expect(reply.citations.map((c) => c.id)).toEqual(["F265"]);
+    expect(reply.answer).toMatch(/carte Vitale/);
+  });
+
+  it("keeps a list whole: the lead line ending with ':' and all its items", async () => {
+    const question = "Comment contester une amende ?";
+    const passages = passagesFor(question);
+    const reply = await caps.answerer.answer(question, passages);
+    const source = passages.find((p) => p.chunk.text.includes("vous devez agir dans les délais suivants :"));
+    expect(source?.chunk.ficheId).toBe("F32803");
+    const list = splitUnits(source!.chunk.text).find((u) => u.includes("délais suivants :"))!;
+    const lines = list.split("\n");
+    expect(lines[0]!.trim().endsWith(":")).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines.slice(1).every((l) => l.startsWith("- "))).toBe(true);
+    expect(reply.answer).toContain(list);
+    expect(reply.citations.find((c) => c.id === "F32803")).toBeDefined();
+  });
+
+  it.each(["recette de la tarte aux pommes", "Quelle est la capitale de l'Australie ?", "?!"])(
+    "declines %j: not-found answer, no citations",
+    async (question) => {
+      const reply = await ask(question);
+      expect(reply).toEqual({ answer: NOT_FOUND_ANSWER, citations: [], found: false });
+    },
+  );
+
+  it("the not-found answer points to service-public.fr and France Services", () => {
+    expect(NOT_FOUND_ANSWER).toContain("https://www.service-public.fr");
+    expect(NOT_FOUND_ANSWER).toContain("France Services");
+    expect(markers(NOT_FOUND_ANSWER)).toEqual([]);
+  });
+});
+
+describe("ExtractiveAnswerer on hand-made passages", () => {
+  const answerer = new ExtractiveAnswerer();
+
+  it("is named extractive and uses the documented defaults", () => {
+    expect(answerer.name).toBe("extractive");
+    expect(DEFAULT_EXTRACTIVE_OPTIONS).toMatchObject({ maxWords: 120, maxPassages: 5, minCoverage: 0.5 });
+    expect(DEFAULT_EXTRACTIVE_OPTIONS.termWeight("x")).toBe(1);
+  });
+
+  it("declines without passages, or when the question has no content word", async () => {
+    const p = passage(chunk("F1", "Le passeport coûte 86 €."));
+    expect(await answerer.answer("passeport prix", [])).toEqual({ answer: NOT_FOUND_ANSWER, citations: [], found: false });
+    expect(answerer.answerSync("comment faire ?", [p])).toEqual({ answer: NOT_FOUND_ANSWER, citations: [], found: false });
+  });
+
+  it("declines when the best passage covers less than minCoverage of the question", () => {
+    const p = passage(chunk("F1", "Le passeport est délivré par la mairie."));
+    // "passeport" is one of four content words: 25 % < 50 %.
+    expect(answerer.answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(false);
+    expect(new ExtractiveAnswerer({ minCoverage: 0.2 }).answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(true);
+  });
+
+  it("quotes the matching sentence and cites it", () => {
+    const c = chunk("F10", "Le passeport est délivré par la mairie. La mairie ferme le dimanche.");
+    const reply = answerer.answerSync("Qui délivre le passeport ?", [passage(c)]);
+    expect(reply.found).toBe(true);
+    expect(reply.answer).toBe("Le passeport est délivré par la mairie. [1]");
+    expect(reply.citations).toEqual([
+      {
+        n: 1,
+        id: "F10",
+        title: "Fiche F10",
+        url: "https://www.service-public.fr/particuliers/vosdroits/F10",
+        date: "2024-01-02",
+        snippet: "Le passeport est délivré par la mairie. La mairie ferme le dimanche.",
+      },
+    ]);
+  });
+
+  it("gives passages of one fiche a single citation number", () => {
+    const a = chunk("F20", "Le passeport biométrique est valable dix ans.");
+    const b = chunk("F20", "Le passeport biométrique se demande en mairie.");
+    const reply = answerer.answerSync("passeport biométrique", [passage(a, 1), passage(b, 2)]);
+    expect(reply.citations).toHaveLength(1);
+    expect(markers(reply.answer)).toEqual([1, 1]);
+    expect(reply.answer.split("\n\n")).toHaveLength(2);
+  });
+
+  it("numbers distinct fiches [1], [2] in the order of their best sentence", () => {
+    const a = chunk("F31", "Le passeport biométrique est valable dix ans.");
+    const b = chunk("F32", "La carte biométrique remplace le passeport biométrique à l'intérieur de l'Union.");
+    const reply = answerer.answerSync("passeport biométrique", [passage(a, 1), passage(b, 2)]);
+    expect(reply.citations.map((c) => [c.n, c.id])).toEqual([
+      [1, "F31"],
+      [2, "F32"],
+    ]);
+    expect(reply.answer).toBe(
+      "Le passeport biométrique est valable dix ans. [1]\n\n" +
+        "La carte biométrique remplace le passeport biométrique à l'intérieur de l'Union. [2]",
+    );
+  });
+
+  it("drops a duplicate sentence (same words, other case and punctuation)", () => {
+    const a = chunk("F41", "Le passeport biométrique est valable dix ans.");
+    const b = chunk("F42", "le passeport biométrique est valable dix ans !");
+    const reply = answerer.answerSync("passeport biométrique valable", [passage(a, 1), passage(b, 2)]);
+    expect(reply.citations.map((c) => c.id)).toEqual(["F41"]);
+    expect(reply.answer).toBe("Le passeport biométrique est valable dix ans. [1]");
+  });
+
+  it("keeps at most four units", () => {
+    const text = Array.from({ length: 8 }, (_, i) => `Le passeport numéro ${i + 1} est prêt.`).join(" ");
+    const reply = answerer.answerSync("passeport prêt", [passage(chunk("F50", text))]);
+    const body = reply.answer.replace(/ \[1\]$/, "");
+    expect(body.split("\n")).toHaveLength(4);
+  });
+
+  it("respects the word budget, but always keeps the best unit even when it alone is longer", () => {
+    const long = `Le passeport ${"très ".repeat(30)}long est délivré en mairie.`;
+    const short = "Le passeport est gratuit en cas de vol.";
+    const tight = new ExtractiveAnswerer({ maxWords: 10 });
+    const reply = tight.answerSync("passeport délivré mairie", [passage(chunk("F60", `${long} ${short}`))]);
+    expect(reply.found).toBe(true);
+    expect(reply.answer).toBe(`${long} [1]`);
+  });
+
+  it("prefers a sentence with an amount for a price question, and one with a delay for a delay question", () => {
+    const c = chunk(
+      "F70",
+      "Le passeport majeur se demande en mairie. Le passeport majeur vaut 86 €. Le passeport majeur arrive en 3 semaines.",
+    );
+    // Each sentence covers the question equally; a 7-word budget keeps only the best one.
+    const tight = new ExtractiveAnswerer({ maxWords: 7 });
+    expect(tight.answerSync("Le passeport majeur ?", [passage(c)]).answer).toBe("Le passeport majeur se demande en mairie. [1]");
+    expect(tight.answerSync("Combien pour le passeport majeur ?", [passage(c)]).answer).toBe("Le passeport majeur vaut 86 €. [1]");
+    expect(tight.answerSync("Quel délai pour le passeport majeur ?", [passage(c)]).answer).toBe(
+      "Le passeport majeur arrive en 3 semaines. [1]",
+    );
+  });
+
+  it("ignores passages much weaker than the best one", () => {
+    const strong = chunk("F80", "Le passeport biométrique se demande en mairie.");
+    const weak = chunk("F81", "Le passeport se perd facilement.");
+    const reply = answerer.answerSync("passeport biométrique mairie", [passage(strong, 1), passage(weak, 2)]);
+    expect(reply.citations.map((c) => c.id)).toEqual(["F80"]);
+  });
+
+  it("reads only the first maxPassages passages", () => {
+    const filler = Array.from({ length: 5 }, (_, i) => passage(chunk(`F9${i}`, "Rien à voir ici."), i + 1));
+    const late = passage(chunk("F99", "Le passeport biométrique se demande en mairie."), 6);
+    expect(answerer.answerSync("passeport biométrique", [...filler, late]).found).toBe(false);
+    expect(new ExtractiveAnswerer({ maxPassages: 6 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(true);
+  });
+
+  it("weighs rare terms more through termWeight", () => {
+    // With "passeport" nearly weightless, a passage about it alone no longer covers the question.
+    const p = passage(chunk("F100", "Le passeport se demande en mairie."));
+    const flat = new ExtractiveAnswerer();
+    const weighted = new ExtractiveAnswerer({ termWeight: (t) => (t.startsWith("passeport") ? 0 : 5) });
+    expect(flat.answerSync("passeport girafe", [p]).found).toBe(true);
+    expect(weighted.answerSync("passeport girafe", [p]).found).toBe(false);
+  });
+});
+
+describe("toCitation", () => {
+  it("builds the citation from the chunk, with a flat snippet of at most 200 characters cut at a word", () => {
+    const text = `Premier paragraphe\n\n${"mot ".repeat(80)}fin.`;
+    const citation = toCitation(3, passage(chunk("F7", text)));
+    expect(citation).toMatchObject({ n: 3, id: "F7", title: "Fiche F7", date: "2024-01-02" });
+    expect(citation.snippet.startsWith("Premier paragraphe mot mot")).toBe(true);
+    expect(citation.snippet.endsWith("mot…")).toBe(true);
+    expect(citation.snippet.length).toBeLessThanOrEqual(201);
+    expect(citation.snippet).not.toMatch(/\n/);
+  });
+
+  it("keeps a short text whole", () => {
+    expect(toCitation(1, passage(chunk("F8", "  Court   texte. "))).snippet).toBe("Court texte.");
+  });
+});
+
+describe("splitUnits", () => {
+  it("splits sentences on . ! ? followed by a capital, a quote or «", () => {
+    expect(splitUnits("Il coûte 86 €. Le délai est de 2 mois! Est-ce payant? « Non » dit-il. \"Oui\" aussi.")).toEqual([
+      "Il coûte 86 €.",
+      "Le délai est de 2 mois!",
+      "Est-ce payant?",
+      "« Non » dit-il.",
+      '"Oui" aussi.',
+    ]);
+  });
+
+  it("does not split before a lower-case word or a number, and splits before accented capitals", () => {
+    expect(splitUnits("Voir l'art. 5 du code. et ensuite. 3 cas. À noter : rien.")).toEqual([
+      "Voir l'art. 5 du code. et ensuite. 3 cas.",
+      "À noter : rien.",
+    ]);
+  });
+
+  it("keeps a lead line ending with ':' together with its items", () => {
+    const text = "Pièces à fournir :\n- Photo d'identité\n- Justificatif de domicile\nLa demande est gratuite.";
+    expect(splitUnits(text)).toEqual([
+      "Pièces à fournir :\n- Photo d'identité\n- Justificatif de domicile",
+      "La demande est gratuite.",
+    ]);
+  });
+
+  it("keeps numbered items together, and items without a lead line together", () => {
+    expect(splitUnits("Étapes :\n1. Remplir le formulaire\n2. Payer")).toEqual(["Étapes :\n1. Remplir le formulaire\n2. Payer"]);
+    expect(splitUnits("- un\n- deux. Trois.\nFin.")).toEqual(["- un\n- deux. Trois.", "Fin."]);
+  });
+
+  it("treats a ':' line that no list follows as a sentence, and skips blank lines", () => {
+    expect(splitUnits("À noter :\n\n   \nRien de plus.")).toEqual(["À noter :", "Rien de plus."]);
+    expect(splitUnits("Liste vide :")).toEqual(["Liste vide :"]);
+    expect(splitUnits("")).toEqual([]);
+  });
+
+  it("does not take a hyphenated word or '-' without space for a list item", () => {
+    expect(splitUnits("Lead :\n-pas un item\nBonus-malus.")).toEqual(["Lead :", "-pas un item", "Bonus-malus."]);
+  });
+});

