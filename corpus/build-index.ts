@@ -6,7 +6,7 @@ import { parseFiche } from "./fiche-parser.js";
 import type { FicheSource } from "./sources/source.js";
 
 /** Bumped whenever parsing, chunking or analysis changes, so older indexes are rebuilt. */
-export const INDEX_FORMAT_VERSION = 3;
+export const INDEX_FORMAT_VERSION = 4;
 
 export interface IndexManifest {
   formatVersion: number;

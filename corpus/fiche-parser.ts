@@ -105,7 +105,7 @@ export function parseFiche(root: XElement): Fiche {
     url: root.attributes.spUrl ?? `https://www.service-public.fr/particuliers/vosdroits/${id}`,
     audience: textOf(firstChild(root, "Audience")) || "Particuliers",
     theme: childElements(firstChild(root, "FilDAriane") ?? emptyElement(), "Niveau")
-      .filter((n) => n.attributes.ID !== "Particuliers" && n.attributes.ID !== id)
+      .filter((n, level) => level > 0 && n.attributes.ID !== id)
       .map((n) => textOf(n))
       .join(" > "),
     subject: textOf(firstChild(root, "dc:subject")),
@@ -234,7 +234,7 @@ class RenderContext {
     if (node.type === "text") return [node.text];
     if (SKIPPED.has(node.name)) return [];
     const pieces = node.children.flatMap((child) => this.inlinePieces(child));
-    const linkText = joinInline(pieces);
+    const linkText = joinInline(pieces) || node.attributes.commentaireLien || "";
     if (node.name === "LienInterne" && node.attributes.LienPublication) {
       this.links.push({ text: linkText, kind: "internal", target: node.attributes.LienPublication });
     } else if (node.name === "LienIntra" && node.attributes.LienID) {
@@ -264,7 +264,7 @@ class RenderContext {
   /** Tables become one readable line per row: "first cell — header: value ; header: value". */
   private table(node: XElement): string {
     const lines: string[] = [];
-    const caption = textOf(firstChild(node, "Titre"));
+    const caption = textOf(firstChild(node, "Titre") ?? firstChild(node, "TitreRiche"));
     if (caption) lines.push(caption);
     let headers: string[] = [];
     for (const row of childElements(node, "Rangée")) {

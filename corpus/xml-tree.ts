@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 /** One ordered XML tree shape for both inputs: the npm snapshot (xml-js JSON) and raw XML files. */
 export type XText = { type: "text"; text: string };
@@ -55,6 +55,10 @@ type OrderedNode = Record<string, unknown> & { ":@"?: Record<string, string> };
 
 /** Parses an XML string (schema 3.x service-public file) into an ordered XElement root. */
 export function fromXmlString(xml: string): XElement {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw new Error(`invalid XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  }
   let parsed: OrderedNode[];
   try {
     parsed = xmlParser.parse(xml) as OrderedNode[];

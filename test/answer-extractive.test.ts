@@ -1,4 +1,7 @@
 import type { Chunk } from "../corpus/chunk.js";
+import { buildIndex } from "../corpus/build-index.js";
+import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
+import { buildCapabilities } from "../graphs/capabilities.js";
 import type { Capabilities } from "../graphs/capabilities.js";
 import {
   DEFAULT_EXTRACTIVE_OPTIONS,
@@ -8,7 +11,7 @@ import {
   toCitation,
 } from "../tools/answer/extractive.js";
 import type { Passage, Reply } from "../tools/answer/types.js";
-import { subsetCapabilities } from "./helpers/fixtures.js";
+import { FIXTURES_35, subsetCapabilities } from "./helpers/fixtures.js";
 
 const SP_URL = /^https:\/\/www\.service-public\.fr\/particuliers\/vosdroits\/F\d+$/;
 
@@ -71,14 +74,13 @@ describe("ExtractiveAnswerer on real fiches (subset index)", () => {
     expectConsistentCitations(reply);
   });
 
-  // KNOWN BUG (tools/answer/extractive.ts, unit scoring + 120-word budget): for the canonical
-  // question the 76-word list of F21092 (minors, Mayotte) scores higher than the "86 € pour un
-  // majeur" sentence of the top-ranked fiche F34752, eats the budget, and the adult price is dropped;
-  // [1] then points to F21092. Flip to `it` once fixed.
-  it.failing("answers the canonical 'Combien coûte un passeport ?' with 86 €, citing F34752 as [1]", async () => {
+  it("answers the canonical 'Combien coûte un passeport ?' with 86 €, citing F34752 as [1]", async () => {
     const reply = await ask("Combien coûte un passeport ?");
     expect(reply.answer).toContain("86 €");
-    expect(reply.citations[0]?.id).toBe("F34752");
+    expect(reply.citations[0]).toMatchObject({ n: 1, id: "F34752" });
+    expect(reply.citations[0]!.url).toMatch(SP_URL);
+    expect(words(reply.answer)).toBeLessThanOrEqual(150);
+    expectConsistentCitations(reply);
   });
 
   it.each([
@@ -140,12 +142,54 @@ describe("ExtractiveAnswerer on real fiches (subset index)", () => {
   });
 });
 
+describe("ExtractiveAnswerer on the schema 3.5 fixtures (car insurance)", () => {
+  let insurance: Capabilities;
+  beforeAll(() => {
+    insurance = buildCapabilities(buildIndex(xmlFolderSource(FIXTURES_35)));
+  });
+  const askInsurance = (question: string) =>
+    insurance.answerer.answer(question, insurance.search.search(question, { k: 10, maxPerFiche: 2 }));
+
+  // The first two cases currently fail: search ranks F2706 first (score ~2.5x the next fiche) but the
+  // answer quotes a list of F31258 or F2632 ranked 6th (see report).
+  it.each([
+    ["Quel est le montant de la franchise d'assurance auto ?", "F2706"],
+    ["franchise assurance auto", "F2706"],
+    ["Quel est le montant de la franchise ?", "F2706"],
+    ["Comment fonctionne le bonus-malus ?", "F2655"],
+    ["Une caravane doit-elle avoir une assurance auto ?", "F21619"],
+    ["Un accident avec un sanglier est-il indemnisé ?", "F21616"],
+    ["Comment assurer un tracteur ?", "F2626"],
+  ])("answers %j from the fiche that covers it (%s as [1])", async (question, fiche) => {
+    const reply = await askInsurance(question);
+    expect(reply.found).toBe(true);
+    expect(reply.citations[0]).toMatchObject({ n: 1, id: fiche });
+    expect(reply.citations[0]!.url).toBe(`https://www.service-public.gouv.fr/particuliers/vosdroits/${fiche}`);
+    expect(words(reply.answer)).toBeLessThanOrEqual(150);
+    expectConsistentCitations(reply);
+  });
+
+  it("keeps the franchise list whole", async () => {
+    const reply = await askInsurance("Quel est le montant de la franchise ?");
+    expect(reply.answer).toContain(
+      "Le montant de la franchise peut être déterminé de plusieurs manières :\n- Montant fixe : par exemple 150 €",
+    );
+    const lines = reply.answer.split("\n");
+    const lead = lines.findIndex((l) => l.endsWith("plusieurs manières :"));
+    expect(lines.slice(lead + 1, lead + 4).every((l) => l.startsWith("- "))).toBe(true);
+  });
+
+  it("declines a question outside car insurance", async () => {
+    expect((await askInsurance("recette de la tarte aux pommes")).found).toBe(false);
+  });
+});
+
 describe("ExtractiveAnswerer on hand-made passages", () => {
   const answerer = new ExtractiveAnswerer();
 
-  it("is named extractive and uses the documented defaults", () => {
+  it("is named extractive, with a 120-word budget and flat term weights by default", () => {
     expect(answerer.name).toBe("extractive");
-    expect(DEFAULT_EXTRACTIVE_OPTIONS).toMatchObject({ maxWords: 120, maxPassages: 5, minCoverage: 0.5 });
+    expect(DEFAULT_EXTRACTIVE_OPTIONS.maxWords).toBe(120);
     expect(DEFAULT_EXTRACTIVE_OPTIONS.termWeight("x")).toBe(1);
   });
 
@@ -158,7 +202,7 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
   it("declines when the best passage covers less than minCoverage of the question", () => {
     const p = passage(chunk("F1", "Le passeport est délivré par la mairie."));
     // "passeport" is one of four content words: 25 % < 50 %.
-    expect(answerer.answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(false);
+    expect(new ExtractiveAnswerer({ minCoverage: 0.5 }).answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(false);
     expect(new ExtractiveAnswerer({ minCoverage: 0.2 }).answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(true);
   });
 
@@ -166,7 +210,8 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
     const c = chunk("F10", "Le passeport est délivré par la mairie. La mairie ferme le dimanche.");
     const reply = answerer.answerSync("Qui délivre le passeport ?", [passage(c)]);
     expect(reply.found).toBe(true);
-    expect(reply.answer).toBe("Le passeport est délivré par la mairie. [1]");
+    expect(reply.answer.startsWith("Le passeport est délivré par la mairie.")).toBe(true);
+    expect(reply.answer.endsWith(" [1]")).toBe(true);
     expect(reply.citations).toEqual([
       {
         n: 1,
@@ -250,7 +295,7 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
   it("reads only the first maxPassages passages", () => {
     const filler = Array.from({ length: 5 }, (_, i) => passage(chunk(`F9${i}`, "Rien à voir ici."), i + 1));
     const late = passage(chunk("F99", "Le passeport biométrique se demande en mairie."), 6);
-    expect(answerer.answerSync("passeport biométrique", [...filler, late]).found).toBe(false);
+    expect(new ExtractiveAnswerer({ maxPassages: 5 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(false);
     expect(new ExtractiveAnswerer({ maxPassages: 6 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(true);
   });
 

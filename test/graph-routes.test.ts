@@ -217,10 +217,10 @@ describe("runGuichet: languages", () => {
     expect(response).toMatchObject({ language: "fr", degraded: [] });
   });
 
-  // KNOWN BUG (nodes/guard.ts:18 + nodes/translate.ts:9): a regional French tag such as "fr-FR"
+  // BUG, fails until fixed (nodes/guard.ts:18 + nodes/translate.ts:9): a regional French tag such as "fr-FR"
   // (accepted by the HTTP schema) becomes language "fr-fr" and the French reply is flagged
-  // "translation_unavailable". Flip to `it` once fixed.
-  it.failing("treats a regional French tag (fr-FR) as French: no translation degradation", async () => {
+  // "translation_unavailable".
+  it("treats a regional French tag (fr-FR) as French: no translation degradation", async () => {
     const response = await runGuichet(graph, { question: "carte Vitale", language: "fr-FR" }, { capabilities: caps });
     expect(response.degraded).toEqual([]);
   });

@@ -9,6 +9,8 @@ export interface ExtractiveOptions {
   maxPassages: number;
   /** Minimum share of the question's (weighted) terms found in the best passage to answer at all. */
   minCoverage: number;
+  /** Distinct words of the question itself (not synonyms) the best passage must contain, when the question has that many. */
+  minMatchedTerms: number;
   /** Weight of a term (its rarity); rare terms matter more. Defaults to 1 for every term. */
   termWeight: (term: string) => number;
 }
@@ -16,7 +18,8 @@ export interface ExtractiveOptions {
 export const DEFAULT_EXTRACTIVE_OPTIONS: ExtractiveOptions = {
   maxWords: 120,
   maxPassages: 8,
-  minCoverage: 0.3,
+  minCoverage: 0.25,
+  minMatchedTerms: 2,
   termWeight: () => 1,
 };
 
@@ -66,9 +69,14 @@ export class ExtractiveAnswerer implements Answerer {
       return sum / total;
     };
 
-    const passageCoverage = top.map((p) =>
-      coverage(new Set(analyze(`${p.chunk.title} ${p.chunk.path.join(" ")} ${p.chunk.text}`))),
-    );
+    const ownTerms = [...query].filter(([, weight]) => weight >= 1).map(([term]) => term);
+    const needed = Math.min(this.options.minMatchedTerms, ownTerms.length);
+    const passageCoverage = top.map((p) => {
+      const tokens = new Set(analyze(`${p.chunk.title} ${p.chunk.path.join(" ")} ${p.chunk.text}`));
+      // One rare word shared with a passage is weak evidence for a question of several words.
+      const matched = ownTerms.filter((term) => tokens.has(term)).length;
+      return matched >= needed ? coverage(tokens) : 0;
+    });
     if (Math.max(...passageCoverage) < this.options.minCoverage) return notFound();
 
     const wantsAmount = AMOUNT_QUESTION.test(question);

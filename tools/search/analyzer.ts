@@ -26,11 +26,14 @@ export function words(text: string): string[] {
 const stemCache = new Map<string, string>();
 const STEM_CACHE_LIMIT = 200_000;
 
-/** Snowball stem with accents folded, memoised (stemming dominates analysis time). */
+/**
+ * Snowball stem of the accent-folded word, memoised (stemming dominates analysis time). Folding first
+ * makes "deces" and "décès" one term: users often type without accents.
+ */
 function stem(word: string): string {
   let stemmed = stemCache.get(word);
   if (stemmed === undefined) {
-    stemmed = foldAccents(snowballFrench(word));
+    stemmed = snowballFrench(foldAccents(word));
     if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
     stemCache.set(word, stemmed);
   }
@@ -38,9 +41,8 @@ function stem(word: string): string {
 }
 
 /**
- * French analyser for search: lower-casing, elision removal, stop words, light stemming (Snowball,
- * applied before accent folding because its rules read accents), then accent folding so "deces" and
- * "décès" meet.
+ * French analyser for search: lower-casing, elision removal, stop words, accent folding, then light
+ * stemming (Snowball French).
  */
 export function analyze(text: string): string[] {
   const out: string[] = [];

@@ -188,6 +188,7 @@ export class Bm25Index {
         }
       }
     }
+    if (limit <= 0) return [];
     return topK(touched, scores, limit, accept);
   }
 }

@@ -103,7 +103,7 @@ export class SearchIndex {
       ? (doc: number) => audiences.includes(this.chunks[doc]!.audience.toLowerCase())
       : undefined;
     const query = expandQuery(question);
-    if (query.size === 0) return [];
+    if (query.size === 0 || k <= 0) return [];
     const scored = this.bm25.search(query, this.config.weights, Math.max(k * 20, 200), this.config.bm25, accept);
     const perFiche = new Map<string, number>();
     const hits: SearchHit[] = [];

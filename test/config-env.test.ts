@@ -1,0 +1,135 @@
+import { resolve } from "node:path";
+import { ConfigError, loadConfig } from "../tools/config.js";
+
+/** The ConfigError thrown for `env` (fails the test when none is thrown). */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`no ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("has a default for every variable", () => {
+    expect(loadConfig({})).toEqual({
+      env: "development",
+      port: 3000,
+      host: "127.0.0.1",
+      logLevel: "info",
+      indexDir: resolve("data/index"),
+      source: { kind: "vdd-npm" },
+      maxQuestionLength: 500,
+      topK: 10,
+      maxPerFiche: 2,
+      requestTimeoutMs: 15_000,
+      shutdownTimeoutMs: 10_000,
+      otel: { serviceName: "guichet" },
+    });
+  });
+
+  it("reads and coerces every variable", () => {
+    expect(
+      loadConfig({
+        NODE_ENV: "production",
+        PORT: "8080",
+        HOST: "::1",
+        LOG_LEVEL: "warn",
+        GUICHET_INDEX_DIR: "/tmp/guichet-index",
+        GUICHET_SOURCE: "vdd-xml",
+        GUICHET_SOURCE_PATH: "/data/vosdroits",
+        GUICHET_MAX_QUESTION_CHARS: "300",
+        GUICHET_TOP_K: "5",
+        GUICHET_MAX_PER_FICHE: "1",
+        GUICHET_REQUEST_TIMEOUT_MS: "2000",
+        GUICHET_SHUTDOWN_TIMEOUT_MS: "3000",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+        OTEL_SERVICE_NAME: "guichet-prod",
+        UNRELATED: "ignored",
+      }),
+    ).toEqual({
+      env: "production",
+      port: 8080,
+      host: "::1",
+      logLevel: "warn",
+      indexDir: "/tmp/guichet-index",
+      source: { kind: "vdd-xml", path: "/data/vosdroits" },
+      maxQuestionLength: 300,
+      topK: 5,
+      maxPerFiche: 1,
+      requestTimeoutMs: 2000,
+      shutdownTimeoutMs: 3000,
+      otel: { endpoint: "http://collector:4318", serviceName: "guichet-prod" },
+    });
+  });
+
+  it("treats empty values as unset", () => {
+    expect(loadConfig({ PORT: "", LOG_LEVEL: "", OTEL_EXPORTER_OTLP_ENDPOINT: "", GUICHET_SOURCE_PATH: "" })).toMatchObject({
+      port: 3000,
+      logLevel: "info",
+      otel: { serviceName: "guichet" },
+      source: { kind: "vdd-npm" },
+    });
+  });
+
+  it("resolves a relative index directory against the working directory", () => {
+    expect(loadConfig({ GUICHET_INDEX_DIR: "some/dir" }).indexDir).toBe(resolve(process.cwd(), "some/dir"));
+  });
+
+  it("accepts port 0 (any free port) and every log level", () => {
+    expect(loadConfig({ PORT: "0" }).port).toBe(0);
+    for (const level of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]) {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+  });
+
+  it.each([
+    ["PORT", { PORT: "abc" }],
+    ["PORT", { PORT: "70000" }],
+    ["PORT", { PORT: "-1" }],
+    ["PORT", { PORT: "80.5" }],
+    ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+    ["NODE_ENV", { NODE_ENV: "staging" }],
+    ["GUICHET_SOURCE", { GUICHET_SOURCE: "ftp" }],
+    ["GUICHET_SOURCE_PATH", { GUICHET_SOURCE: "vdd-xml" }],
+    ["OTEL_EXPORTER_OTLP_ENDPOINT", { OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }],
+    ["GUICHET_TOP_K", { GUICHET_TOP_K: "0" }],
+    ["GUICHET_MAX_PER_FICHE", { GUICHET_MAX_PER_FICHE: "1.5" }],
+    ["GUICHET_MAX_QUESTION_CHARS", { GUICHET_MAX_QUESTION_CHARS: "-10" }],
+    ["GUICHET_REQUEST_TIMEOUT_MS", { GUICHET_REQUEST_TIMEOUT_MS: "soon" }],
+    ["GUICHET_SHUTDOWN_TIMEOUT_MS", { GUICHET_SHUTDOWN_TIMEOUT_MS: "0" }],
+  ])("rejects a bad %s with a ConfigError naming it", (name, env) => {
+    const error = configError(env);
+    expect(error.name).toBe("ConfigError");
+    expect(error.message.startsWith("invalid configuration:\n  ")).toBe(true);
+    expect(error.message).toMatch(new RegExp(`^  ${name}: `, "m"));
+  });
+
+  it("explains that GUICHET_SOURCE_PATH is required with vdd-xml", () => {
+    expect(configError({ GUICHET_SOURCE: "vdd-xml" }).message).toBe(
+      "invalid configuration:\n  GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=vdd-xml",
+    );
+  });
+
+  it("names every bad variable at once, one per line", () => {
+    const lines = configError({ PORT: "abc", LOG_LEVEL: "loud", OTEL_EXPORTER_OTLP_ENDPOINT: "nope" }).message.split("\n");
+    expect(lines[0]).toBe("invalid configuration:");
+    expect(lines.slice(1).map((l) => l.trim().split(":")[0]).sort()).toEqual(["LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT", "PORT"]);
+  });
+
+  // BUG, fails until fixed (tools/config.ts:55-63): the GUICHET_SOURCE_PATH check runs only when the
+  // schema passed, so it is not reported together with the other bad variables.
+  it("names the missing GUICHET_SOURCE_PATH together with the other bad variables", () => {
+    const message = configError({ PORT: "abc", GUICHET_SOURCE: "vdd-xml" }).message;
+    expect(message).toMatch(/^  PORT: /m);
+    expect(message).toMatch(/^  GUICHET_SOURCE_PATH: /m);
+  });
+
+  it("is an Error", () => {
+    const error = new ConfigError("x");
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe("x");
+  });
+});
