@@ -2,17 +2,22 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { execSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { Command } from "commander";
 import { buildIndex } from "../corpus/build-index.js";
 import { loadIndex, saveIndex } from "../corpus/index-store.js";
 import { npmVddSource } from "../corpus/sources/npm-vdd.js";
+import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
 import { buildCapabilities } from "../graphs/capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { runGuichet } from "../graphs/run.js";
 import { loadDataset } from "../evals/dataset.js";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
 import { fmt, summarize, type Summary } from "./stats.js";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 interface LoadResult {
   latency: Summary;
@@ -103,7 +108,7 @@ async function measureServer(
   log: (m: string) => void,
 ): Promise<ServerFigures> {
   const port = 3900 + Math.floor(Math.random() * 90);
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server", "main.ts")], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", GUICHET_INDEX_DIR: dir },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -123,14 +128,25 @@ async function measureServer(
 
 /** `npm run bench`: ingest, memory, retrieval and HTTP figures, written to docs/benchmarks.md. */
 export async function benchMain(argv: string[], io: CliIo): Promise<number> {
-  const seconds = Number(argv.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 15);
+  const program = new Command("bench")
+    .description("Measure ingestion, retrieval, HTTP latency and memory")
+    .option("--seconds <n>", "duration of each load test", (v) => Number(v), 15)
+    .option("--out <file>", "markdown report to write", "docs/benchmarks.md")
+    .option("--dataset <file>", "questions to replay", "evals/datasets/dev.jsonl")
+    .option("--xml <folder>", "index a folder of XML fiches instead of the npm snapshot (quick runs)")
+    .option("--index-dir <dir>", "where the bench index is built", join("data", "bench-index"))
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.parse(argv, { from: "user" });
+  const opts = program.opts<{ seconds: number; out: string; dataset: string; xml?: string; indexDir: string }>();
+  const { seconds, out } = opts;
   const log = (m: string) => void writeLine(io.stderr, m);
-  const dir = join("data", "bench-index");
+  const dir = opts.indexDir;
   mkdirSync(dir, { recursive: true });
 
-  log("full ingest of the npm snapshot...");
+  log(`full ingest of ${opts.xml ?? "the npm snapshot"}...`);
   const t0 = performance.now();
-  const built = buildIndex(npmVddSource("particuliers"));
+  const built = buildIndex(opts.xml ? xmlFolderSource(opts.xml) : npmVddSource("particuliers"));
   saveIndex(dir, built.index, built.manifest);
   const ingestMs = performance.now() - t0;
   const indexBytes = statSync(join(dir, "index.json")).size;
@@ -139,7 +155,7 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
   const loaded = loadIndex(dir);
   const loadMs = performance.now() - t1;
   const capabilities = buildCapabilities(loaded);
-  const questions = loadDataset("evals/datasets/dev.jsonl").map((item) => item.question);
+  const questions = loadDataset(opts.dataset).map((item) => item.question);
 
   log("retrieval and in-process graph latency over the dev questions...");
   const retrieval: number[] = [];
@@ -196,7 +212,7 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
     "",
     "## Retrieval and graph, in process",
     "",
-    `Over the ${questions.length} questions of \`evals/datasets/dev.jsonl\` (retrieval: 5 rounds after one warm-up round; graph: one round).`,
+    `Over the ${questions.length} questions of \`${opts.dataset}\` (retrieval: 5 rounds after one warm-up round; graph: one round).`,
     "",
     "| stage | n | p50 ms | p95 ms | max ms | target |",
     "|---|---|---|---|---|---|",
@@ -233,15 +249,15 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
   ];
   const existing = (() => {
     try {
-      return readFileSync("docs/benchmarks.md", "utf8");
+      return readFileSync(out, "utf8");
     } catch {
       return "";
     }
   })();
   const marker = "<!-- later sections: kept across runs of npm run bench -->";
   const tail = existing.includes(marker) ? existing.slice(existing.indexOf(marker)) : marker + "\n";
-  mkdirSync("docs", { recursive: true });
-  writeFileSync("docs/benchmarks.md", `${lines.join("\n")}\n${tail}`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${lines.join("\n")}\n${tail}`);
   await writeLine(io.stdout, lines.join("\n"));
   return 0;
 }

@@ -11,9 +11,9 @@ export interface Session {
   ask(question: string, language?: string): Promise<AskResponse>;
 }
 
-export function openSession(env: NodeJS.ProcessEnv, log: (message: string) => void): Session {
+export function openSession(env: NodeJS.ProcessEnv, log: (message: string) => void, progress = false): Session {
   const config = loadConfig(env);
-  const capabilities = loadCapabilities(config, log);
+  const capabilities = loadCapabilities(config, log, { progress });
   const graph = buildGraph();
   return {
     config,

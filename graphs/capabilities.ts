@@ -30,9 +30,17 @@ export function buildCapabilities({ index, manifest }: LoadedIndex): Capabilitie
   };
 }
 
-/** Builds the index when missing or stale, then loads it. */
-export function loadCapabilities(config: AppConfig, log?: (message: string) => void): Capabilities {
-  ingest(sourceFromConfig(config.source), { indexDir: config.indexDir, progress: true, ...(log ? { log } : {}) });
+/** Builds the index when missing or stale (with a progress bar on standard error if asked), then loads it. */
+export function loadCapabilities(
+  config: AppConfig,
+  log?: (message: string) => void,
+  options: { progress?: boolean } = {},
+): Capabilities {
+  ingest(sourceFromConfig(config.source), {
+    indexDir: config.indexDir,
+    progress: options.progress ?? false,
+    ...(log ? { log } : {}),
+  });
   return buildCapabilities(loadIndex(config.indexDir));
 }
 
@@ -45,6 +53,8 @@ let fallback: Capabilities | undefined;
 export function capabilitiesOf(config?: GuichetRunConfig): Capabilities {
   const given = contextOf(config).capabilities;
   if (given) return given;
-  fallback ??= loadCapabilities(loadConfig(), (message) => process.stderr.write(`${message}\n`));
+  fallback ??= loadCapabilities(loadConfig(), (message) => process.stderr.write(`${message}\n`), {
+    progress: process.stderr.isTTY === true,
+  });
   return fallback;
 }

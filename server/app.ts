@@ -92,7 +92,7 @@ export function createApp(options: AppOptions) {
   );
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const allowed = ROUTES[req.path];
+    const allowed = ROUTES[req.path.toLowerCase().replace(/(?<=.)\/+$/, "")];
     next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
   });
   app.use(errorHandler(options.logger));
@@ -126,8 +126,13 @@ function requestContext(logger: Logger) {
       },
       parent,
     );
-    res.on("finish", () => {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      const aborted = !res.writableFinished;
       span.setAttribute("http.response.status_code", res.statusCode);
+      if (aborted) span.setAttribute("guichet.client_aborted", true);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
       logger.info(
@@ -137,10 +142,13 @@ function requestContext(logger: Logger) {
           path: req.path,
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
+          ...(aborted ? { aborted: true } : {}),
         },
         "request",
       );
-    });
+    };
+    res.on("finish", end);
+    res.on("close", end);
     context.with(trace.setSpan(parent, span), next);
   };
 }

@@ -24,7 +24,9 @@ function packageVersion(): string {
 export async function startServer(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const telemetry = startTelemetry(config.otel);
   logger.info({ tracing: telemetry.enabled }, telemetry.enabled ? "OpenTelemetry export on" : "OpenTelemetry export off");
-  const capabilities = loadCapabilities(config, (message) => logger.info(message));
+  const capabilities = loadCapabilities(config, (message) => logger.info(message), {
+    progress: process.stderr.isTTY === true,
+  });
   // One throw-away search compiles the hot paths before the first user request.
   capabilities.search.search("prix du passeport", { k: config.topK });
   const app = createApp({
@@ -51,11 +53,19 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     (closing ??= (async () => {
       logger.info("shutting down: finishing in-flight requests");
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go as soon as their in-flight request is answered.
+      server.on("request", (_req, res) => res.setHeader("Connection", "close"));
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await done;
+      clearInterval(sweeper);
       clearTimeout(timer);
-      await telemetry.shutdown();
+      try {
+        await telemetry.shutdown();
+      } catch (error) {
+        logger.warn({ err: error }, "final trace export failed");
+      }
       logger.info("stopped");
     })());
   return { server, url, close };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { questionLength } from "../nodes/guard.js";
 
 /** Body of `POST /invoke`. */
 export function invokeBodySchema(maxQuestionLength: number) {
@@ -7,7 +8,7 @@ export function invokeBodySchema(maxQuestionLength: number) {
       .string({
         error: (issue) => (issue.input === undefined ? "is required" : "must be a string"),
       })
-      .refine((q) => [...q].length <= maxQuestionLength, {
+      .refine((q) => questionLength(q) <= maxQuestionLength, {
         message: `must be at most ${maxQuestionLength} characters`,
       }),
     language: z

@@ -108,7 +108,7 @@ describe("ExtractiveAnswerer on real fiches (subset index)", () => {
 
   it("cites the Vitale card fiche F265 for a Vitale question", async () => {
     const reply = await ask("Comment obtenir une carte Vitale ?");
-    expect(reply.citations.map((c) => c.id)).toEqual(["F265"]);
+    expect(reply.citations[0]?.id).toBe("F265");
     expect(reply.answer).toMatch(/carte Vitale/);
   });
 
@@ -150,8 +150,10 @@ describe("ExtractiveAnswerer on the schema 3.5 fixtures (car insurance)", () => 
   const askInsurance = (question: string) =>
     insurance.answerer.answer(question, insurance.search.search(question, { k: 10, maxPerFiche: 2 }));
 
-  // The first two cases currently fail: search ranks F2706 first (score ~2.5x the next fiche) but the
-  // answer quotes a list of F31258 or F2632 ranked 6th (see report).
+  // BUG, the first two cases fail until fixed (tools/answer/extractive.ts:20 and :87): search ranks
+  // F2706 first, but the answerer now reads 8 passages and keeps only those within 75 % of the best
+  // *term coverage*; a 6th-ranked passage of F2632/F31258 that contains the rare word "auto" (F2706
+  // says "automobile") wins and every higher-ranked passage is dropped.
   it.each([
     ["Quel est le montant de la franchise d'assurance auto ?", "F2706"],
     ["franchise assurance auto", "F2706"],
@@ -201,9 +203,10 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
 
   it("declines when the best passage covers less than minCoverage of the question", () => {
     const p = passage(chunk("F1", "Le passeport est délivré par la mairie."));
-    // "passeport" is one of four content words: 25 % < 50 %.
-    expect(new ExtractiveAnswerer({ minCoverage: 0.5 }).answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(false);
-    expect(new ExtractiveAnswerer({ minCoverage: 0.2 }).answerSync("passeport vélo tondeuse girafe", [p]).found).toBe(true);
+    // Two of the six content words: a third of the question.
+    const question = "passeport mairie vélo tondeuse girafe zèbre";
+    expect(new ExtractiveAnswerer({ minCoverage: 0.5 }).answerSync(question, [p]).found).toBe(false);
+    expect(new ExtractiveAnswerer({ minCoverage: 0.2 }).answerSync(question, [p]).found).toBe(true);
   });
 
   it("quotes the matching sentence and cites it", () => {
@@ -300,12 +303,12 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
   });
 
   it("weighs rare terms more through termWeight", () => {
-    // With "passeport" nearly weightless, a passage about it alone no longer covers the question.
+    // With "passeport" and "mairie" nearly weightless, the passage no longer covers the question.
     const p = passage(chunk("F100", "Le passeport se demande en mairie."));
     const flat = new ExtractiveAnswerer();
-    const weighted = new ExtractiveAnswerer({ termWeight: (t) => (t.startsWith("passeport") ? 0 : 5) });
-    expect(flat.answerSync("passeport girafe", [p]).found).toBe(true);
-    expect(weighted.answerSync("passeport girafe", [p]).found).toBe(false);
+    const weighted = new ExtractiveAnswerer({ termWeight: (t) => (t === "girafe" || t === "giraf" ? 5 : 0) });
+    expect(flat.answerSync("passeport mairie girafe", [p]).found).toBe(true);
+    expect(weighted.answerSync("passeport mairie girafe", [p]).found).toBe(false);
   });
 });
 

@@ -119,12 +119,12 @@ describe("loadConfig", () => {
     expect(lines.slice(1).map((l) => l.trim().split(":")[0]).sort()).toEqual(["LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT", "PORT"]);
   });
 
-  // BUG, fails until fixed (tools/config.ts:55-63): the GUICHET_SOURCE_PATH check runs only when the
+  // BUG, fails until fixed (tools/config.ts:53-61): the GUICHET_SOURCE_PATH check runs only when the
   // schema passed, so it is not reported together with the other bad variables.
   it("names the missing GUICHET_SOURCE_PATH together with the other bad variables", () => {
     const message = configError({ PORT: "abc", GUICHET_SOURCE: "vdd-xml" }).message;
-    expect(message).toMatch(/^  PORT: /m);
-    expect(message).toMatch(/^  GUICHET_SOURCE_PATH: /m);
+    expect(message).toMatch(/^ {2}PORT: /m);
+    expect(message).toMatch(/^ {2}GUICHET_SOURCE_PATH: /m);
   });
 
   it("is an Error", () => {

@@ -82,7 +82,7 @@ describe("runGuichet: answered questions", () => {
     const nodes = response.timings.guard! + response.timings.retrieve! + response.timings.answer! + response.timings.translate!;
     expect(response.timings.total).toBeGreaterThanOrEqual(nodes * 0.99);
     expect(response).toMatchObject({ language: "fr", blocked: false, found: true, degraded: [] });
-    expect(response.citations.map((c) => c.id)).toEqual(["F265"]);
+    expect(response.citations[0]).toMatchObject({ n: 1, id: "F265" });
     expect(response.answer).toMatch(/\[1\]$/);
     expect(response.sources).toEqual({
       name: caps.snapshot.source,
@@ -178,6 +178,16 @@ describe("runGuichet: refused questions", () => {
     // 500 emoji are 1000 UTF-16 units but 500 characters.
     expect((await runGuichet(graph, { question: "😀".repeat(500) }, { capabilities })).blocked).toBe(false);
     expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  // BUG, fails until fixed (nodes/guard.ts:11, checkQuestion; same in server/schemas.ts:10): the length
+  // is counted before NFC normalisation, so 300 "é" typed in decomposed form (e + U+0301, as macOS
+  // input often is) count as 600 characters and are refused as too long.
+  it("counts the length after Unicode normalisation", async () => {
+    const { capabilities } = spiedCapabilities();
+    const question = "é".normalize("NFD").repeat(300);
+    expect([...question]).toHaveLength(600);
+    expect((await runGuichet(graph, { question }, { capabilities })).blocked).toBe(false);
   });
 
   it("follows the configured maximum length", async () => {

@@ -85,8 +85,8 @@ describe("POST /invoke: answers", () => {
     for (const c of citations) expect(Object.keys(c).sort()).toEqual(["date", "id", "n", "snippet", "title", "url"]);
   });
 
-  it("answers the passport price: 86 €, cited from service-public.fr", async () => {
-    const res = await invoke({ question: "Quel est le prix d'un passeport ?" });
+  it.each(["Combien coûte un passeport ?", "Quel est le prix d'un passeport ?"])("answers %j: 86 €, cited from service-public.fr", async (question) => {
+    const res = await invoke({ question });
     expect(res.status).toBe(200);
     const body = res.body as { answer: string; citations: Array<{ n: number; id: string; url: string }> };
     expect(body.answer).toContain("86 €");

@@ -144,7 +144,7 @@ describe("startServer", () => {
     expect(running.server.listening).toBe(false);
   });
 
-  // BUG, fails until fixed (server/main.ts:55-63): close() only closes the connections idle at the moment it is
+  // BUG, fails until fixed (server/main.ts:52-57): close() only closes the connections idle at the moment it is
   // called. A keep-alive connection whose in-flight request finishes after close() stays open
   // until Node's keepAliveTimeout (5 s) or the shutdown timeout, so shutdown is delayed by ~5 s
   // (responses are not sent with "Connection: close" either).
@@ -194,7 +194,7 @@ describe("startServer", () => {
       await new Promise((resolve) => collector.close(resolve));
     });
 
-    // BUG, fails until fixed (server/main.ts:62): close() awaits telemetry.shutdown(), which rejects when the
+    // BUG, fails until fixed (server/main.ts:58 and 82): close() awaits telemetry.shutdown(), which rejects when the
     // final export fails (collector down or answering 4xx/5xx). close() then rejects, and in
     // main() `void running.close().then(() => process.exit(0))` turns it into an unhandled
     // rejection on SIGTERM instead of a clean exit.

@@ -7,6 +7,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
+import { connect, type AddressInfo } from "node:net";
 import { pino } from "pino";
 import request from "supertest";
 import type { Capabilities } from "../graphs/capabilities.js";
@@ -163,6 +164,48 @@ describe("spans of an HTTP request", () => {
     expect((res.body as { trace_id: string }).trace_id).toBe(server.spanContext().traceId);
   });
 
+  it("keeps the parent when the body arrives after the headers, in a later packet", async () => {
+    const server = app().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      let raw = "";
+      socket.on("data", (d: Buffer) => (raw += d.toString()));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      const body = JSON.stringify({ question: "carte Vitale" });
+      socket.write(
+        `POST /invoke HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.write(body);
+      await closed;
+      expect(raw.startsWith("HTTP/1.1 200 ")).toBe(true);
+      expect(isChildOf(span("guichet.run"), span("POST /invoke"))).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  // BUG, fails until fixed (server/app.ts:129, requestContext): the server span is ended (and the access
+  // log line written) only on the response's "finish" event, which never fires when the client
+  // disconnects first; such requests leave a span that is never ended nor exported, and no log line.
+  it("ends the server span of a request the client aborts", async () => {
+    const server = app().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write('POST /invoke HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"question":');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(spans().map((s) => s.name)).toContain("POST /invoke");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("continues an incoming traceparent", async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     try {
@@ -207,11 +250,15 @@ describe("tracing helpers", () => {
   });
 
   it("withSpan ends the span and returns the value; tracedNode adds its timing", async () => {
-    const node = tracedNode("demo", async (s: { n: number }) => ({ doubled: s.n * 2 }), (u) => ({ "demo.doubled": u.doubled }));
+    const node = tracedNode(
+      "demo",
+      async (s: { n: number }): Promise<{ doubled: number; timings?: Record<string, number> }> => ({ doubled: s.n * 2 }),
+      (u) => ({ "demo.doubled": u.doubled }),
+    );
     expect(node.name).toBe("demo");
     const update = await withSpan("outer", { k: "v" }, () => node({ n: 21 }, {}));
     expect(update.doubled).toBe(42);
-    expect(Object.keys(update.timings)).toEqual(["demo"]);
+    expect(Object.keys(update.timings ?? {})).toEqual(["demo"]);
     expect(span("demo").attributes).toMatchObject({ "guichet.node": "demo", "demo.doubled": 42 });
     expect(isChildOf(span("demo"), span("outer"))).toBe(true);
     expect(span("outer").attributes.k).toBe("v");

@@ -51,14 +51,15 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  // Checked apart from the schema so that it is reported together with the other bad variables.
+  if (cleaned.GUICHET_SOURCE === "vdd-xml" && !cleaned.GUICHET_SOURCE_PATH) {
+    problems.push("GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=vdd-xml");
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const e = parsed.data;
-  if (e.GUICHET_SOURCE === "vdd-xml" && !e.GUICHET_SOURCE_PATH) {
-    throw new ConfigError("invalid configuration:\n  GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=vdd-xml");
-  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,

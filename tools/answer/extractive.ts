@@ -84,7 +84,10 @@ export class ExtractiveAnswerer implements Answerer {
     const units: Unit[] = [];
     const bestCoverage = Math.max(...passageCoverage);
     top.forEach((passage, index) => {
-      if (passageCoverage[index]! < Math.max(this.options.minCoverage, 0.75 * bestCoverage)) return;
+      const coverageOk = passageCoverage[index]! >= Math.max(this.options.minCoverage, 0.75 * bestCoverage);
+      // The two best-ranked passages stay eligible whenever they pass the floor: ranking saw more than word overlap.
+      const topRanked = index < 2 && passageCoverage[index]! >= this.options.minCoverage;
+      if (!coverageOk && !topRanked) return;
       const context = coverage(new Set(analyze(passage.chunk.path.join(" "))));
       splitUnits(passage.chunk.text).forEach((text, position) => {
         const sameFicheAsBest = passage.chunk.ficheId === top[0]!.chunk.ficheId ? 0.1 : 0;

@@ -85,6 +85,7 @@ const CITIZEN_TO_OFFICIAL: Record<string, string> = {
   fac: "université étudiant",
   etudiant: "étudiant",
   voiture: "véhicule",
+  auto: "automobile véhicule",
   bagnole: "véhicule voiture",
   moto: "véhicule motocyclette",
   accident: "sinistre",
