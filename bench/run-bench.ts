@@ -15,6 +15,7 @@ import { buildGraph } from "../graphs/guichet.js";
 import { runGuichet } from "../graphs/run.js";
 import { loadDataset } from "../evals/dataset.js";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
+import { buildNoopGraph } from "./noop-graph.js";
 import { fmt, summarize, type Summary } from "./stats.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -174,6 +175,14 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
     await runGuichet(graph, { question: q }, { capabilities });
     graphRuns.push(performance.now() - s);
   }
+  const noopRuns: number[] = [];
+  const noop = buildNoopGraph();
+  for (const q of questions) await noop.invoke({ question: q });
+  for (const q of questions) {
+    const s = performance.now();
+    await noop.invoke({ question: q });
+    noopRuns.push(performance.now() - s);
+  }
 
   const bodies = questions.map((question) => JSON.stringify({ question }));
   const servers: ServerFigures[] = [];
@@ -191,6 +200,7 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
   })();
   const r = summarize(retrieval);
   const g = summarize(graphRuns);
+  const nr = summarize(noopRuns);
   const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
   const lines = [
     "# Benchmarks",
@@ -218,6 +228,9 @@ export async function benchMain(argv: string[], io: CliIo): Promise<number> {
     "|---|---|---|---|---|---|",
     `| retrieval (BM25, top-10, grouped) | ${r.n} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.max)} | p95 <= 10 ms: ${verdict(r.p95 <= 10)} |`,
     `| whole graph run (guard, retrieve, answer, translate) | ${g.n} | ${fmt(g.p50)} | ${fmt(g.p95)} | ${fmt(g.max)} | |`,
+    `| peer: same graph shape, no-op nodes (LangGraph runtime alone) | ${nr.n} | ${fmt(nr.p50)} | ${fmt(nr.p95)} | ${fmt(nr.max)} | |`,
+    "",
+    `The LangGraph runtime alone accounts for ${fmt((100 * nr.p50) / Math.max(g.p50, 0.001), 0)} % of a run's median.`,
     "",
     "## HTTP under load",
     "",

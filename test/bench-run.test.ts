@@ -42,6 +42,7 @@ describe("npm run bench (quick run on the 3.5 fixtures)", () => {
     expect(report).toMatch(/\| retrieval \(BM25, top-10, grouped\) \| 10 \| [\d.]+ \| [\d.]+ \|/);
     expect(report).toMatch(/\| 10 \| POST \/invoke \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| 0 \| 0 \|/);
     expect(report).toMatch(/\| 1 connection\(s\) \| \d+ MB \| \d+ MB \|/);
+    expect(report).toMatch(/\| peer: same graph shape, no-op nodes \(LangGraph runtime alone\) \| 2 \|/);
     expect(report).toContain("## Kept section");
     expect(report).not.toContain("old\n");
     expect(printed).toContain("# Benchmarks");
