@@ -1,12 +1,18 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildIndex, type BuildResult } from "../../corpus/build-index.js";
 import { npmVddSource } from "../../corpus/sources/npm-vdd.js";
 import { buildCapabilities, type Capabilities } from "../../graphs/capabilities.js";
 
-/** The real schema 3.5 fiches shipped in shared/ (beside the repository). */
-export const FIXTURES_35 = resolve(process.cwd(), "../shared/fixtures/vosdroits-3.5");
+/**
+ * The real schema 3.5 fiches shipped in shared/, which sits beside the repository (CI clones the
+ * repository next to it); GUICHET_SHARED_DIR overrides the place.
+ */
+export const FIXTURES_35 = [process.env.GUICHET_SHARED_DIR, resolve(process.cwd(), "../shared"), "/work/shared"]
+  .filter((dir): dir is string => Boolean(dir))
+  .map((dir) => join(dir, "fixtures", "vosdroits-3.5"))
+  .find((dir) => existsSync(dir)) ?? resolve(process.cwd(), "../shared/fixtures/vosdroits-3.5");
 
 /** A fixed subset of the npm snapshot: passport, identity card, Vitale card, driving licence, fines, housing. */
 export const SUBSET_IDS = [

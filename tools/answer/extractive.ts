@@ -103,23 +103,36 @@ export class ExtractiveAnswerer implements Answerer {
     return compose(chosen, top);
   }
 
-  /** Best units first, whole, until the word budget is spent; duplicates (same text) dropped. */
+  /**
+   * Best units first, whole, until the word budget is spent; a unit that repeats one already chosen
+   * (the fiches often say the same thing in several places) is dropped.
+   */
   private select(units: Unit[]): Unit[] {
-    const seen = new Set<string>();
     const chosen: Unit[] = [];
+    const chosenTerms: Array<Set<string>> = [];
     let words = 0;
     const best = units.filter((u) => u.score > 0.2).sort((a, b) => b.score - a.score || a.passage - b.passage);
     for (const unit of best) {
-      const key = unit.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
-      if (seen.has(key)) continue;
-      if (chosen.length > 0 && words + unit.words > this.options.maxWords) continue;
       if (chosen.length >= 4) break;
-      seen.add(key);
+      if (chosen.length > 0 && words + unit.words > this.options.maxWords) continue;
+      const terms = new Set(analyze(unit.text));
+      if (chosenTerms.some((other) => similarity(terms, other) >= NEAR_DUPLICATE)) continue;
       chosen.push(unit);
+      chosenTerms.push(terms);
       words += unit.words;
     }
     return chosen;
   }
+}
+
+/** Jaccard similarity of two term sets above which a sentence counts as a repeat. */
+const NEAR_DUPLICATE = 0.8;
+
+function similarity(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  let shared = 0;
+  for (const term of a) if (b.has(term)) shared += 1;
+  return shared / (a.size + b.size - shared);
 }
 
 function notFound(): Reply {
