@@ -23,21 +23,26 @@ export function words(text: string): string[] {
   return text.toLowerCase().replace(ELISION, "").match(WORD) ?? [];
 }
 
-const stemCache = new Map<string, string>();
-const STEM_CACHE_LIMIT = 200_000;
+/** word → its search term, or null for a word that is dropped; memoised (stemming dominates analysis time). */
+const termCache = new Map<string, string | null>();
+const TERM_CACHE_LIMIT = 200_000;
 
 /**
- * Snowball stem of the accent-folded word, memoised (stemming dominates analysis time). Folding first
- * makes "deces" and "décès" one term: users often type without accents.
+ * The search term of one lower-case word: null for stop words and single letters, the number itself for
+ * numbers, else the Snowball stem of the accent-folded word. Folding first makes "deces" and "décès" one
+ * term: users often type without accents.
  */
-function stem(word: string): string {
-  let stemmed = stemCache.get(word);
-  if (stemmed === undefined) {
-    stemmed = snowballFrench(foldAccents(word));
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(word, stemmed);
+function termOf(word: string): string | null {
+  let term = termCache.get(word);
+  if (term === undefined) {
+    const folded = foldAccents(word);
+    if (STOP.has(folded)) term = null;
+    else if (/^\p{N}+$/u.test(word)) term = word;
+    else term = folded.length < 2 ? null : snowballFrench(folded);
+    if (termCache.size >= TERM_CACHE_LIMIT) termCache.clear();
+    termCache.set(word, term);
   }
-  return stemmed;
+  return term;
 }
 
 /**
@@ -47,14 +52,8 @@ function stem(word: string): string {
 export function analyze(text: string): string[] {
   const out: string[] = [];
   for (const word of words(text)) {
-    const folded = foldAccents(word);
-    if (STOP.has(folded)) continue;
-    if (/^\p{N}+$/u.test(word)) {
-      out.push(word);
-      continue;
-    }
-    if (folded.length < 2) continue;
-    out.push(stem(word));
+    const term = termOf(word);
+    if (term !== null) out.push(term);
   }
   return out;
 }
