@@ -1,35 +1,53 @@
 import { Command, Option } from "commander";
 import { ingest } from "../corpus/ingest.js";
-import { sourceFromConfig } from "../corpus/select-source.js";
+import { parseSourceSpec, sourcesFromConfig, type SourceSpec } from "../corpus/select-source.js";
 import { loadConfig } from "../tools/config.js";
 import { runMain, writeLine, type CliIo } from "./io.js";
 
-/** `npm run ingest`: builds the knowledge base index (skipped when already up to date). */
+/** Sources named on the command line: `--source` may repeat; `--path` goes to an XML source without one. */
+function cliSources(names: string[], path: string | undefined, audience: string | undefined): SourceSpec[] {
+  return names.map((name) => {
+    const withPath = path && !name.includes("=") && /xml/i.test(name) ? `${name}=${path}` : name;
+    const withAudience = audience && /^(vdd-)?npm$/i.test(withPath) ? `${withPath}:${audience}` : withPath;
+    return parseSourceSpec(withAudience);
+  });
+}
+
+/** `npm run ingest`: builds or updates the knowledge base index (nothing re-processed when up to date). */
 export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
   const program = new Command("ingest")
-    .description("Build the search index from the service-public.fr fiches")
-    .addOption(new Option("--source <kind>", "fiche source").choices(["vdd-npm", "vdd-xml"]))
-    .option("--path <folder>", "folder of XML fiches (with --source vdd-xml)")
+    .description("Build or update the search index from the fiches")
+    .addOption(
+      new Option("--source <spec...>", "source(s): vdd-npm[:audience], vdd-xml (alias vosdroits-xml) with --path"),
+    )
+    .option("--path <folder>", "folder of XML fiches, for an XML source")
+    .addOption(new Option("--audience <name>", "audience of vdd-npm").choices(["particuliers", "professionnels", "associations"]))
     .option("--index-dir <dir>", "where the index is written")
-    .option("--force", "rebuild even when the index is up to date", false)
+    .option("--force", "re-read every fiche even if the sources look unchanged", false)
+    .option("--full", "rebuild from scratch, ignoring the previous index", false)
     .option("--no-progress", "no progress bar")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
-  const opts = program.opts<{ source?: "vdd-npm" | "vdd-xml"; path?: string; indexDir?: string; force: boolean; progress: boolean }>();
-  const config = loadConfig({
-    ...io.env,
-    ...(opts.source ? { GUICHET_SOURCE: opts.source } : {}),
-    ...(opts.path ? { GUICHET_SOURCE_PATH: opts.path } : {}),
-    ...(opts.indexDir ? { GUICHET_INDEX_DIR: opts.indexDir } : {}),
-  });
-  const outcome = ingest(sourceFromConfig(config.source), {
+  const opts = program.opts<{
+    source?: string[];
+    path?: string;
+    audience?: string;
+    indexDir?: string;
+    force: boolean;
+    full: boolean;
+    progress: boolean;
+  }>();
+  const config = loadConfig({ ...io.env, ...(opts.indexDir ? { GUICHET_INDEX_DIR: opts.indexDir } : {}) });
+  const specs = opts.source ? cliSources(opts.source, opts.path, opts.audience) : config.sources;
+  const outcome = ingest(sourcesFromConfig(specs), {
     indexDir: config.indexDir,
     force: opts.force,
+    full: opts.full,
     progress: opts.progress,
     log: (message) => void writeLine(io.stderr, message),
   });
-  if (!outcome.built) await writeLine(io.stderr, "nothing to do: re-processed 0 fiches");
+  if (!outcome.result) await writeLine(io.stderr, "nothing to do: re-processed 0 fiches");
   return 0;
 }
 

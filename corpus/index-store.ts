@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SearchIndex } from "../tools/search/search-index.js";
-import { INDEX_FORMAT_VERSION, type IndexManifest } from "./build-index.js";
+import { SearchIndex, type BinarySearchIndexMeta } from "../tools/search/search-index.js";
+import { INDEX_FORMAT_VERSION, type FicheRecord, type IndexManifest } from "./build-index.js";
 import type { FicheSource } from "./sources/source.js";
 
 const MANIFEST = "manifest.json";
@@ -11,14 +11,26 @@ const POSTINGS = "postings.bin";
 export interface LoadedIndex {
   index: SearchIndex;
   manifest: IndexManifest;
+  /** Per-fiche source and content hash, for incremental re-ingestion. */
+  fiches: Record<string, FicheRecord>;
 }
 
-/** Writes the index then its manifest, each through a temporary file, so a crash never leaves a half index. */
-export function saveIndex(dir: string, index: SearchIndex, manifest: IndexManifest): void {
+interface StoredIndex extends BinarySearchIndexMeta {
+  fiches: Record<string, FicheRecord>;
+}
+
+/** Writes the index, then its manifest last, each through a temporary file, so a crash never leaves a half index. */
+export function saveIndex(
+  dir: string,
+  index: SearchIndex,
+  manifest: IndexManifest,
+  fiches: Record<string, FicheRecord> = {},
+): void {
   mkdirSync(dir, { recursive: true });
   const { meta, data } = index.toBinary();
+  const stored: StoredIndex = { ...meta, fiches };
   writeAtomically(join(dir, POSTINGS), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  writeAtomically(join(dir, INDEX), JSON.stringify(meta));
+  writeAtomically(join(dir, INDEX), JSON.stringify(stored));
   writeAtomically(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
@@ -46,19 +58,21 @@ export function loadIndex(dir: string): LoadedIndex {
     bytes.byteOffset % 4 === 0
       ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
       : new Int32Array(new Uint8Array(bytes).buffer);
-  const index = SearchIndex.fromBinary(JSON.parse(readFileSync(join(dir, INDEX), "utf8")), data);
-  return { index, manifest };
+  const stored = JSON.parse(readFileSync(join(dir, INDEX), "utf8")) as StoredIndex;
+  const index = SearchIndex.fromBinary({ chunks: stored.chunks, bm25: stored.bm25 }, data);
+  return { index, manifest, fiches: stored.fiches ?? {} };
 }
 
-/** Why the index in `dir` must be rebuilt for `source`, or undefined when it is up to date. */
-export function staleReason(dir: string, source: FicheSource): string | undefined {
+/** Why the index in `dir` must be (re)built for these sources, or undefined when it is up to date. */
+export function staleReason(dir: string, sources: FicheSource | FicheSource[]): string | undefined {
+  const list = Array.isArray(sources) ? sources : [sources];
   const manifest = readManifest(dir);
   if (!manifest || !existsSync(join(dir, INDEX)) || !existsSync(join(dir, POSTINGS))) return "no index";
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION) {
     return `index format ${manifest.formatVersion} is not ${INDEX_FORMAT_VERSION}`;
   }
-  if (manifest.source.name !== source.name || manifest.source.fingerprint !== source.fingerprint()) {
-    return "source content changed";
-  }
+  const stored = (manifest.sources ?? []).map((s) => `${s.name}|${s.location}|${s.fingerprint}`).join("\n");
+  const wanted = list.map((s) => `${s.name}|${s.location}|${s.fingerprint()}`).join("\n");
+  if (stored !== wanted) return "source content changed";
   return undefined;
 }

@@ -1,32 +1,64 @@
 import { SingleBar } from "cli-progress";
-import { buildIndex, type BuildResult } from "./build-index.js";
-import { saveIndex, staleReason } from "./index-store.js";
+import { buildIndex, INDEX_FORMAT_VERSION, nothingChanged, type BuildResult, type PreviousBuild } from "./build-index.js";
+import { loadIndex, readManifest, saveIndex, staleReason } from "./index-store.js";
 import type { FicheSource } from "./sources/source.js";
 
 export interface IngestOptions {
   indexDir: string;
-  /** Rebuild even when the index is up to date. */
+  /** Re-read every fiche even when the sources look unchanged (unchanged fiches are still reused). */
   force?: boolean;
+  /** Rebuild from scratch, ignoring the previous index. */
+  full?: boolean;
   /** Show a progress bar on standard error. */
   progress?: boolean;
   log?: (message: string) => void;
 }
 
 export interface IngestOutcome {
+  /** True when the index on disk was (re)written. */
   built: boolean;
   reason?: string;
   result?: BuildResult;
 }
 
-/** Builds and saves the index when it is missing or stale (or when forced). */
-export function ingest(source: FicheSource, options: IngestOptions): IngestOutcome {
+/** The previous build in `dir`, when it has the current format and so can be reused. */
+function previousBuild(dir: string): PreviousBuild | undefined {
+  const manifest = readManifest(dir);
+  if (!manifest || manifest.formatVersion !== INDEX_FORMAT_VERSION) return undefined;
+  try {
+    const loaded = loadIndex(dir);
+    return { chunks: loaded.index.chunks, fiches: loaded.fiches };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line saying what an ingestion did. */
+export function summarize(result: BuildResult): string {
+  const c = result.manifest.counts;
+  return (
+    `read ${c.read} fiches: re-processed ${c.processed} (${c.added} new, ${c.changed} changed), ` +
+    `${c.unchanged} unchanged, ${c.removed} removed, ${c.skipped} skipped; ` +
+    `index: ${c.fiches} fiches, ${c.chunks} chunks, corpus ${result.manifest.corpusVersion}, ${result.manifest.buildMs} ms`
+  );
+}
+
+/**
+ * Brings the index up to date with the sources: nothing to do when their fingerprints are unchanged;
+ * otherwise only new or changed fiches are parsed again, removed ones leave, and the index is written
+ * only if something changed.
+ */
+export function ingest(sources: FicheSource | FicheSource[], options: IngestOptions): IngestOutcome {
+  const list = Array.isArray(sources) ? sources : [sources];
   const log = options.log ?? (() => {});
-  const reason = options.force ? "forced" : staleReason(options.indexDir, source);
+  const where = list.map((s) => s.location).join(", ");
+  const reason = options.force || options.full ? "forced" : staleReason(options.indexDir, list);
   if (!reason) {
-    log(`index in ${options.indexDir} is up to date with ${source.location}`);
+    log(`index in ${options.indexDir} is up to date with ${where}`);
     return { built: false };
   }
-  log(`building index from ${source.location} (${reason})`);
+  const previous = options.full ? undefined : previousBuild(options.indexDir);
+  log(`${previous ? "updating" : "building"} index from ${where} (${reason})`);
   const bar = options.progress
     ? new SingleBar({
         stream: process.stderr,
@@ -37,7 +69,8 @@ export function ingest(source: FicheSource, options: IngestOptions): IngestOutco
       })
     : undefined;
   let started = false;
-  const result = buildIndex(source, {
+  const result = buildIndex(list, {
+    ...(previous ? { previous } : {}),
     onProgress: (done, total) => {
       if (!bar) return;
       if (!started) {
@@ -48,12 +81,10 @@ export function ingest(source: FicheSource, options: IngestOptions): IngestOutco
     },
   });
   bar?.stop();
-  saveIndex(options.indexDir, result.index, result.manifest);
-  const { counts } = result.manifest;
-  log(
-    `indexed ${counts.fiches} fiches into ${counts.chunks} chunks in ${result.manifest.buildMs} ms; ` +
-      `read ${counts.read}, skipped ${counts.skipped}`,
-  );
-  for (const skip of result.skipped) log(`skipped ${skip.id}: ${skip.reason}`);
+  for (const skip of result.skipped) log(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
+  log(summarize(result));
+  const unchanged = previous !== undefined && nothingChanged(result.manifest) && reason === "forced";
+  if (unchanged) return { built: false, reason, result };
+  saveIndex(options.indexDir, result.index, result.manifest, result.fiches);
   return { built: true, reason, result };
 }

@@ -1,6 +1,6 @@
 import { ingest } from "../corpus/ingest.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
-import { sourceFromConfig } from "../corpus/select-source.js";
+import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
@@ -22,11 +22,15 @@ export interface Capabilities {
   snapshot: Snapshot;
 }
 
-export function buildCapabilities({ index, manifest }: LoadedIndex): Capabilities {
+export function buildCapabilities({ index, manifest }: Pick<LoadedIndex, "index" | "manifest">): Capabilities {
   return {
     search: index,
     answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
-    snapshot: { source: manifest.source.location, date: manifest.snapshotDate, fiches: manifest.counts.fiches },
+    snapshot: {
+      source: manifest.sources.map((s) => s.location).join(" + "),
+      date: manifest.snapshotDate,
+      fiches: manifest.counts.fiches,
+    },
   };
 }
 
@@ -36,7 +40,7 @@ export function loadCapabilities(
   log?: (message: string) => void,
   options: { progress?: boolean } = {},
 ): Capabilities {
-  ingest(sourceFromConfig(config.source), {
+  ingest(sourcesFromConfig(config.sources), {
     indexDir: config.indexDir,
     progress: options.progress ?? false,
     ...(log ? { log } : {}),

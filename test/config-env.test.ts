@@ -20,7 +20,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       logLevel: "info",
       indexDir: resolve("data/index"),
-      source: { kind: "vdd-npm" },
+      sources: [{ kind: "vdd-npm" }],
       maxQuestionLength: 500,
       topK: 10,
       maxPerFiche: 2,
@@ -55,7 +55,7 @@ describe("loadConfig", () => {
       host: "::1",
       logLevel: "warn",
       indexDir: "/tmp/guichet-index",
-      source: { kind: "vdd-xml", path: "/data/vosdroits" },
+      sources: [{ kind: "vdd-xml", path: "/data/vosdroits" }],
       maxQuestionLength: 300,
       topK: 5,
       maxPerFiche: 1,
@@ -70,7 +70,7 @@ describe("loadConfig", () => {
       port: 3000,
       logLevel: "info",
       otel: { serviceName: "guichet" },
-      source: { kind: "vdd-npm" },
+      sources: [{ kind: "vdd-npm" }],
     });
   });
 
@@ -131,5 +131,31 @@ describe("loadConfig", () => {
     const error = new ConfigError("x");
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toBe("x");
+  });
+});
+
+describe("GUICHET_SOURCES", () => {
+  it("reads several sources in order, with aliases and audiences", () => {
+    const config = loadConfig({ GUICHET_SOURCES: "vdd-npm, npm:professionnels, vosdroits-xml=/data/xml" });
+    expect(config.sources).toEqual([
+      { kind: "vdd-npm" },
+      { kind: "vdd-npm", audience: "professionnels" },
+      { kind: "vdd-xml", path: "/data/xml" },
+    ]);
+  });
+
+  it("wins over the single-source shorthand", () => {
+    const config = loadConfig({ GUICHET_SOURCES: "vdd-npm:associations", GUICHET_SOURCE: "vdd-xml" });
+    expect(config.sources).toEqual([{ kind: "vdd-npm", audience: "associations" }]);
+  });
+
+  it.each([
+    ["ftp", /GUICHET_SOURCES: unknown source "ftp"/],
+    ["vdd-npm:martiens", /audience must be one of particuliers, professionnels, associations/],
+    ["vdd-xml", /needs a folder, as in vdd-xml=/],
+    ["vdd-npm=/x", /vdd-npm takes no path/],
+  ])("rejects %s with a precise message", (spec, message) => {
+    expect(() => loadConfig({ GUICHET_SOURCES: spec, PORT: "abc" })).toThrow(message);
+    expect(() => loadConfig({ GUICHET_SOURCES: spec, PORT: "abc" })).toThrow(/PORT: /);
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { buildIndex, INDEX_FORMAT_VERSION, type BuildResult } from "../corpus/build-index.js";
 import { loadIndex, readManifest, saveIndex, staleReason } from "../corpus/index-store.js";
 import { ingest } from "../corpus/ingest.js";
-import { sourceFromConfig } from "../corpus/select-source.js";
+import { sourceFromSpec } from "../corpus/select-source.js";
 import { npmVddSource } from "../corpus/sources/npm-vdd.js";
 import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
 import { FIXTURES_35, SUBSET_IDS, subsetBuild, tempDir } from "./helpers/fixtures.js";
@@ -42,9 +42,12 @@ describe("xmlFolderSource", () => {
     expect(raws.map((r) => r.id)).toEqual(FIXTURE_IDS);
     expect(raws).toHaveLength(12);
     expect(raws[0]?.origin).toBe(join(FIXTURES_35, `${raws[0]?.id}.xml`));
-    const root = raws[0]!.load();
-    expect(root.name).toBe("Publication");
-    expect(root.attributes.ID).toBe(raws[0]!.id);
+    const fiche = raws[0]!.load();
+    expect(fiche.id).toBe(raws[0]!.id);
+    expect(fiche.title).not.toBe("");
+    expect(raws[0]!.hash()).toMatch(/^[0-9a-f]{64}$/);
+    expect(raws[0]!.hash()).toBe(raws[0]!.hash());
+    expect(raws[1]!.hash()).not.toBe(raws[0]!.hash());
   });
 
   it("has a stable fingerprint that changes when a file is added", () => {
@@ -74,7 +77,17 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
     expect(skipped).toEqual([]);
     expect(index.ficheCount).toBe(12);
     expect([...new Set(index.chunks.map((c) => c.ficheId))].sort()).toEqual(FIXTURE_IDS);
-    expect(manifest.counts).toEqual({ read: 12, fiches: 12, chunks: index.chunks.length, skipped: 0 });
+    expect(manifest.counts).toEqual({
+      read: 12,
+      fiches: 12,
+      chunks: index.chunks.length,
+      skipped: 0,
+      processed: 12,
+      unchanged: 0,
+      added: 12,
+      changed: 0,
+      removed: 0,
+    });
     expect(index.chunks.length).toBeGreaterThan(100);
     expect(index.chunks.every((c) => c.source === "vdd-xml")).toBe(true);
   });
@@ -82,12 +95,11 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
   it("writes a manifest with format, source, hash and the latest fiche date", () => {
     const { manifest } = built;
     expect(manifest.formatVersion).toBe(INDEX_FORMAT_VERSION);
-    expect(manifest.source).toEqual({
-      name: "vdd-xml",
-      location: FIXTURES_35,
-      fingerprint: xmlFolderSource(FIXTURES_35).fingerprint(),
-    });
+    expect(manifest.sources).toEqual([
+      { name: "vdd-xml", location: FIXTURES_35, fingerprint: xmlFolderSource(FIXTURES_35).fingerprint() },
+    ]);
     expect(manifest.corpusHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.corpusVersion).toBe(manifest.corpusHash.slice(0, 12));
     // F3075 is the most recently modified fixture (2026-04-22).
     expect(manifest.snapshotDate).toBe("2026-04-22");
     expect(Number.isNaN(Date.parse(manifest.builtAt))).toBe(false);
@@ -130,7 +142,7 @@ describe("buildIndex with bad files", () => {
     expect(byId.F2).toBe("F2: missing title");
     expect(byId.F3).toBe("F3: empty body");
     expect(byId.F4).toMatch(/^invalid XML: .*line 1, column 1\)$/);
-    expect(manifest.counts).toEqual({ read: 16, fiches: 12, chunks: index.chunks.length, skipped: 4 });
+    expect(manifest.counts).toMatchObject({ read: 16, fiches: 12, chunks: index.chunks.length, skipped: 4, processed: 12 });
     expect(index.ficheCount).toBe(12);
     expect(index.rankFiches("bonus malus", 1)).toEqual(["F2655"]);
   });
@@ -180,17 +192,27 @@ describe("index store and ingest", () => {
     expect(readManifest(indexDir)).toEqual(first.result?.manifest);
     expect(staleReason(indexDir, source)).toBeUndefined();
     expect(messages[0]).toBe(`building index from ${FIXTURES_35} (no index)`);
-    expect(messages[1]).toMatch(/^indexed 12 fiches into \d+ chunks in \d+ ms; read 12, skipped 0$/);
+    expect(messages[1]).toMatch(
+      /^read 12 fiches: re-processed 12 \(12 new, 0 changed\), 0 unchanged, 0 removed, 0 skipped; index: 12 fiches, \d+ chunks, corpus [0-9a-f]{12}, \d+ ms$/,
+    );
 
     messages.length = 0;
     const second = ingest(source, { indexDir, log: (m) => messages.push(m) });
     expect(second).toEqual({ built: false });
     expect(messages).toEqual([`index in ${indexDir} is up to date with ${FIXTURES_35}`]);
 
+    // Forced: every fiche is read and hashed again, none is re-processed, and the index is left as it was.
     const forced = ingest(source, { indexDir, force: true });
-    expect(forced.built).toBe(true);
+    expect(forced.built).toBe(false);
     expect(forced.reason).toBe("forced");
+    expect(forced.result?.manifest.counts).toMatchObject({ read: 12, processed: 0, unchanged: 12, removed: 0 });
     expect(forced.result?.manifest.corpusHash).toBe(first.result?.manifest.corpusHash);
+    expect(readManifest(indexDir)?.builtAt).toBe(first.result?.manifest.builtAt);
+
+    const full = ingest(source, { indexDir, full: true });
+    expect(full.built).toBe(true);
+    expect(full.result?.manifest.counts).toMatchObject({ processed: 12, added: 12, unchanged: 0 });
+    expect(full.result?.manifest.corpusHash).toBe(first.result?.manifest.corpusHash);
   });
 
   it("rebuilds when the index format changes", () => {
@@ -224,8 +246,9 @@ describe("index store and ingest", () => {
     const messages: string[] = [];
     const outcome = ingest(source, { indexDir, log: (m) => messages.push(m) });
     expect(outcome).toMatchObject({ built: true, reason: "source content changed" });
-    expect(outcome.result?.skipped).toEqual([{ id: "F99999", reason: "F99999: empty body" }]);
-    expect(messages.at(-1)).toBe("skipped F99999: F99999: empty body");
+    expect(outcome.result?.skipped).toEqual([{ id: "F99999", source: "vdd-xml", reason: "F99999: empty body" }]);
+    expect(messages).toContain("skipped F99999 (vdd-xml): F99999: empty body");
+    expect(outcome.result?.manifest.counts).toMatchObject({ processed: 0, unchanged: 12, skipped: 1 });
     expect(staleReason(indexDir, source)).toBeUndefined();
     expect(existsSync(join(indexDir, "manifest.json"))).toBe(true);
   });
@@ -257,7 +280,7 @@ describe("npm snapshot source", () => {
     expect(raws.length).toBeGreaterThan(1000);
     expect(raws.every((r) => /^F\d+$/.test(r.id) && r.origin.endsWith(`/particuliers/${r.id}.json`))).toBe(true);
     const passport = raws.find((r) => r.id === "F34752")!;
-    expect(passport.load().attributes.ID).toBe("F34752");
+    expect(passport.load().title).toBe("Combien coûte un passeport ?");
     expect(source.fingerprint()).toMatch(/^[0-9a-f]{16}$/);
     expect(source.fingerprint()).toBe(npmVddSource("particuliers").fingerprint());
     expect(npmVddSource("professionnels").fingerprint()).not.toBe(source.fingerprint());
@@ -266,24 +289,83 @@ describe("npm snapshot source", () => {
   it("builds the test subset, skipping the guided-search fiche that has no body", () => {
     const { index, manifest, skipped } = subsetBuild();
     expect(manifest.counts.read).toBe(SUBSET_IDS.length);
-    expect(skipped).toEqual([{ id: "F35113", reason: "F35113: empty body" }]);
-    expect(manifest.counts).toEqual({ read: 27, fiches: 26, chunks: index.chunks.length, skipped: 1 });
+    expect(skipped).toEqual([{ id: "F35113", source: "vdd-npm", reason: "F35113: empty body" }]);
+    expect(manifest.counts).toMatchObject({ read: 27, fiches: 26, chunks: index.chunks.length, skipped: 1, processed: 26 });
     expect(index.ficheCount).toBe(26);
-    expect(manifest.source.name).toBe("vdd-npm");
+    expect(manifest.sources.map((x) => x.name)).toEqual(["vdd-npm"]);
     expect(manifest.snapshotDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const dates = index.chunks.map((c) => c.date).sort();
     expect(manifest.snapshotDate).toBe(dates.at(-1));
   });
 });
 
-describe("sourceFromConfig", () => {
+describe("sourceFromSpec", () => {
   it("selects the XML folder or the npm snapshot", () => {
-    const xml = sourceFromConfig({ kind: "vdd-xml", path: FIXTURES_35 });
+    const xml = sourceFromSpec({ kind: "vdd-xml", path: FIXTURES_35 });
     expect(xml.name).toBe("vdd-xml");
     expect(xml.location).toBe(FIXTURES_35);
     expect(xml.list()).toHaveLength(12);
-    const npm = sourceFromConfig({ kind: "vdd-npm" });
+    const npm = sourceFromSpec({ kind: "vdd-npm" });
     expect(npm.name).toBe("vdd-npm");
     expect(npm.location).toContain("(particuliers)");
   });
 });
+
+describe("incremental ingestion", () => {
+  it("re-processes only new and changed fiches, drops removed ones and reuses the others' chunks", () => {
+    const folder = track(fixtureCopy());
+    const indexDir = track(tempDir());
+    const first = ingest(xmlFolderSource(folder), { indexDir });
+    expect(first.result?.manifest.counts).toMatchObject({ processed: 12, added: 12 });
+
+    // Change one fiche, remove one, add one (a copy of a fixture under a new id).
+    const changed = readFileSync(join(folder, "F2655.xml"), "utf8").replace("Bonus-malus dans", "Le bonus-malus dans");
+    writeFileSync(join(folder, "F2655.xml"), changed);
+    rmSync(join(folder, "F2626.xml"));
+    writeFileSync(
+      join(folder, "F99998.xml"),
+      readFileSync(join(FIXTURES_35, "F2706.xml"), "utf8").replace(/F2706/g, "F99998"),
+    );
+    const messages: string[] = [];
+    const second = ingest(xmlFolderSource(folder), { indexDir, log: (m) => messages.push(m) });
+    expect(second.built).toBe(true);
+    expect(second.result?.manifest.counts).toMatchObject({
+      read: 12,
+      fiches: 12,
+      processed: 2,
+      added: 1,
+      changed: 1,
+      unchanged: 10,
+      removed: 1,
+      skipped: 0,
+    });
+    expect(messages[0]).toMatch(/^updating index from .* \(source content changed\)$/);
+    expect(messages.at(-1)).toMatch(/^read 12 fiches: re-processed 2 \(1 new, 1 changed\), 10 unchanged, 1 removed, 0 skipped;/);
+    expect(second.result?.manifest.corpusVersion).not.toBe(first.result?.manifest.corpusVersion);
+
+    const { index, fiches } = loadIndex(indexDir);
+    expect(Object.keys(fiches).sort()).toEqual([...FIXTURE_IDS.filter((id) => id !== "F2626"), "F99998"].sort());
+    expect(index.chunks.some((c) => c.ficheId === "F2626")).toBe(false);
+    expect(index.chunks.find((c) => c.ficheId === "F2655")?.title).toBe("Le bonus-malus dans l'assurance automobile");
+    expect(index.rankFiches("franchise assurance automobile", 2).sort()).toEqual(["F2706", "F99998"]);
+    // Unchanged fiches keep exactly the chunks they had.
+    const before = loadIndexChunks(first.result!.index.chunks, "F3049");
+    expect(loadIndexChunks(index.chunks, "F3049")).toEqual(before);
+
+    // A third run with nothing changed re-processes nothing.
+    const third = ingest(xmlFolderSource(folder), { indexDir });
+    expect(third).toEqual({ built: false });
+  });
+
+  it("takes a fiche id once when two sources publish it, reporting the duplicate", () => {
+    const folder = track(fixtureCopy());
+    const result = buildIndex([xmlFolderSource(FIXTURES_35), xmlFolderSource(folder)]);
+    expect(result.manifest.counts).toMatchObject({ read: 24, fiches: 12, skipped: 12 });
+    expect(result.skipped[0]).toEqual({ id: FIXTURE_IDS[0], source: "vdd-xml", reason: `${FIXTURE_IDS[0]}: already indexed from vdd-xml` });
+    expect(result.manifest.sources).toHaveLength(2);
+  });
+});
+
+function loadIndexChunks(chunks: Array<{ ficheId: string }>, id: string) {
+  return chunks.filter((c) => c.ficheId === id);
+}

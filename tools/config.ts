@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -12,7 +13,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   GUICHET_INDEX_DIR: z.string().min(1).default("data/index"),
-  GUICHET_SOURCE: z.enum(["vdd-npm", "vdd-xml"]).default("vdd-npm"),
+  GUICHET_SOURCES: z.string().optional(),
+  GUICHET_SOURCE: z.enum(["vdd-npm", "vdd-xml", "vosdroits-xml"]).default("vdd-npm"),
   GUICHET_SOURCE_PATH: z.string().optional(),
   GUICHET_MAX_QUESTION_CHARS: positiveInt(500),
   GUICHET_TOP_K: positiveInt(10),
@@ -31,13 +33,32 @@ export interface AppConfig {
   host: string;
   logLevel: Env["LOG_LEVEL"];
   indexDir: string;
-  source: { kind: Env["GUICHET_SOURCE"]; path?: string };
+  /** The knowledge base's sources, in priority order (a fiche id is taken by the first source that has it). */
+  sources: SourceSpec[];
   maxQuestionLength: number;
   topK: number;
   maxPerFiche: number;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   otel: { endpoint?: string; serviceName: string };
+}
+
+/**
+ * Sources from GUICHET_SOURCES (comma-separated specs such as `vdd-npm,vdd-npm:professionnels,vdd-xml=/data/xml`),
+ * or the single-source shorthand GUICHET_SOURCE (+ GUICHET_SOURCE_PATH for XML); the npm snapshot by default.
+ */
+function sourceSpecs(env: Record<string, string | undefined>): SourceSpec[] {
+  if (env.GUICHET_SOURCES) {
+    try {
+      return env.GUICHET_SOURCES.split(",").filter((s) => s.trim() !== "").map(parseSourceSpec);
+    } catch (error) {
+      throw new Error(`GUICHET_SOURCES: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const kind = env.GUICHET_SOURCE ?? "vdd-npm";
+  if (kind === "vdd-npm") return [{ kind: "vdd-npm" }];
+  if (!env.GUICHET_SOURCE_PATH) throw new Error(`GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=${kind}`);
+  return [{ kind: "vdd-xml", path: env.GUICHET_SOURCE_PATH }];
 }
 
 export class ConfigError extends Error {
@@ -52,9 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const parsed = EnvSchema.safeParse(cleaned);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  // Checked apart from the schema so that it is reported together with the other bad variables.
-  if (cleaned.GUICHET_SOURCE === "vdd-xml" && !cleaned.GUICHET_SOURCE_PATH) {
-    problems.push("GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=vdd-xml");
+  // Checked apart from the schema so that they are reported together with the other bad variables.
+  let sources: SourceSpec[] = [];
+  try {
+    sources = sourceSpecs(cleaned);
+  } catch (error) {
+    problems.push((error as Error).message);
   }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
@@ -66,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     indexDir: resolve(e.GUICHET_INDEX_DIR),
-    source: { kind: e.GUICHET_SOURCE, ...(e.GUICHET_SOURCE_PATH ? { path: e.GUICHET_SOURCE_PATH } : {}) },
+    sources,
     maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
     topK: e.GUICHET_TOP_K,
     maxPerFiche: e.GUICHET_MAX_PER_FICHE,

@@ -16,3 +16,7 @@ export function fingerprintFiles(files: string[], salt: string): string {
   for (const file of files) hash.update(`${file.split("/").pop()}:${statSync(file).size}\n`);
   return hash.digest("hex").slice(0, 16);
 }
+
+export function sha256(content: string | Uint8Array): string {
+  return createHash("sha256").update(content).digest("hex");
+}

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { parseFiche } from "../fiche-parser.js";
 import { fromXmlJs } from "../xml-tree.js";
-import { fingerprintFiles, listFiles } from "./files.js";
+import { fingerprintFiles, listFiles, sha256 } from "./files.js";
 import type { FicheSource, RawFiche } from "./source.js";
 
 export type VddAudience = "particuliers" | "professionnels" | "associations";
@@ -25,7 +26,8 @@ export function npmVddSource(audience: VddAudience = "particuliers", packageDir 
       return files().map((file) => ({
         id: file.split("/").pop()!.replace(/\.json$/, ""),
         origin: file,
-        load: () => fromXmlJs(JSON.parse(readFileSync(file, "utf8"))),
+        hash: () => sha256(readFileSync(file)),
+        load: () => parseFiche(fromXmlJs(JSON.parse(readFileSync(file, "utf8")))),
       }));
     },
     fingerprint: () => fingerprintFiles(files(), `vdd-npm@${version}/${audience}`),

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseFiche } from "../fiche-parser.js";
 import { fromXmlString } from "../xml-tree.js";
-import { fingerprintFiles, listFiles } from "./files.js";
+import { fingerprintFiles, listFiles, sha256 } from "./files.js";
 import type { FicheSource, RawFiche } from "./source.js";
 
 /** A folder of official XML fiches (schema 3.x, e.g. the unzipped `vosdroits-latest.zip`). */
@@ -15,7 +16,8 @@ export function xmlFolderSource(folder: string): FicheSource {
       return files().map((file) => ({
         id: file.split("/").pop()!.replace(/\.xml$/, ""),
         origin: file,
-        load: () => fromXmlString(readFileSync(file, "utf8")),
+        hash: () => sha256(readFileSync(file)),
+        load: () => parseFiche(fromXmlString(readFileSync(file, "utf8"))),
       }));
     },
     fingerprint: () => fingerprintFiles(files(), `vdd-xml:${dir}`),
