@@ -32,7 +32,7 @@ export async function askMain(argv: string[], io: CliIo): Promise<number> {
     await writeLine(io.stderr, 'usage: npm run ask -- [--json] "question"  (or --stdin)');
     return 2;
   }
-  const session = openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
+  const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
   if (opts.stdin) {
     for await (const line of readLines(io.stdin)) {
       await writeLine(io.stdout, JSON.stringify(await session.ask(line, opts.language)));

@@ -40,7 +40,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
   }>();
   const config = loadConfig({ ...io.env, ...(opts.indexDir ? { GUICHET_INDEX_DIR: opts.indexDir } : {}) });
   const specs = opts.source ? cliSources(opts.source, opts.path, opts.audience) : config.sources;
-  const outcome = ingest(sourcesFromConfig(specs), {
+  const outcome = await ingest(sourcesFromConfig(specs), {
     indexDir: config.indexDir,
     force: opts.force,
     full: opts.full,

@@ -44,7 +44,7 @@ export async function searchMain(argv: string[], io: CliIo): Promise<number> {
     await writeLine(io.stderr, 'usage: npm run search -- [--json] [--k 10] "question"  (or --stdin)');
     return 2;
   }
-  const session = openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
+  const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
   const run = (q: string) =>
     toSearchResults(session.capabilities.search.search(q, { k: opts.k, maxPerFiche: session.config.maxPerFiche }));
   if (opts.stdin) {

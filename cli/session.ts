@@ -11,9 +11,13 @@ export interface Session {
   ask(question: string, language?: string): Promise<AskResponse>;
 }
 
-export function openSession(env: NodeJS.ProcessEnv, log: (message: string) => void, progress = false): Session {
+export async function openSession(
+  env: NodeJS.ProcessEnv,
+  log: (message: string) => void,
+  progress = false,
+): Promise<Session> {
   const config = loadConfig(env);
-  const capabilities = loadCapabilities(config, log, { progress });
+  const capabilities = await loadCapabilities(config, log, { progress });
   const graph = buildGraph();
   return {
     config,

@@ -48,7 +48,7 @@ export function summarize(result: BuildResult): string {
  * otherwise only new or changed fiches are parsed again, removed ones leave, and the index is written
  * only if something changed.
  */
-export function ingest(sources: FicheSource | FicheSource[], options: IngestOptions): IngestOutcome {
+export async function ingest(sources: FicheSource | FicheSource[], options: IngestOptions): Promise<IngestOutcome> {
   const list = Array.isArray(sources) ? sources : [sources];
   const log = options.log ?? (() => {});
   const where = list.map((s) => s.location).join(", ");

