@@ -7,7 +7,7 @@ import { runMain, writeLine, type CliIo } from "./io.js";
 /** Sources named on the command line: `--source` may repeat; `--path` goes to an XML source without one. */
 function cliSources(names: string[], path: string | undefined, audience: string | undefined): SourceSpec[] {
   return names.map((name) => {
-    const withPath = path && !name.includes("=") && /xml/i.test(name) ? `${name}=${path}` : name;
+    const withPath = path && !name.includes("=") && /xml|zip/i.test(name) ? `${name}=${path}` : name;
     const withAudience = audience && /^(vdd-)?npm$/i.test(withPath) ? `${withPath}:${audience}` : withPath;
     return parseSourceSpec(withAudience);
   });

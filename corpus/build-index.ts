@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
-import { SearchIndex } from "../tools/search/search-index.js";
+import { analyze } from "../tools/search/analyzer.js";
+import { DenseIndex } from "../tools/search/dense-index.js";
+import { LsaEmbeddings } from "../tools/search/embeddings/lsa.js";
+import { chunkFields, SearchIndex } from "../tools/search/search-index.js";
 import type { Chunk } from "./chunk.js";
 import { chunkFiche } from "./chunker.js";
 import type { FicheSource } from "./sources/source.js";
 
 /** Bumped whenever parsing, chunking or analysis changes, so older indexes are rebuilt from scratch. */
-export const INDEX_FORMAT_VERSION = 5;
+export const INDEX_FORMAT_VERSION = 6;
 
 export interface SourceRecord {
   name: string;
@@ -63,8 +66,15 @@ export interface PreviousBuild {
   fiches: Record<string, FicheRecord>;
 }
 
+/** The offline dense leg: the LSA model learnt from the chunks and the vectors' HNSW index. */
+export interface DenseBuild {
+  model: LsaEmbeddings;
+  index: DenseIndex;
+}
+
 export interface BuildResult {
   index: SearchIndex;
+  dense?: DenseBuild;
   manifest: IndexManifest;
   fiches: Record<string, FicheRecord>;
   skipped: SkippedFiche[];
@@ -75,6 +85,8 @@ export interface BuildOptions {
   /** Read only these fiche ids (tests and small builds). */
   only?: Set<string>;
   previous?: PreviousBuild;
+  /** Learn the offline dense model and index the vectors (default true). */
+  dense?: boolean;
 }
 
 /**
@@ -147,8 +159,26 @@ export function buildIndex(sources: FicheSource | FicheSource[], options: BuildO
     buildMs: 0,
   };
   const index = SearchIndex.build(chunks);
+  const dense = options.dense === false || chunks.length === 0 ? undefined : buildDense(chunks);
   manifest.buildMs = Date.now() - started;
-  return { index, manifest, fiches, skipped };
+  return { index, manifest, fiches, skipped, ...(dense ? { dense } : {}) };
+}
+
+/** Text of a chunk as the dense leg sees it: title, headings, summary and body. */
+export function denseTerms(chunk: Chunk): string[] {
+  const f = chunkFields(chunk);
+  return analyze(`${f.title} ${f.heads} ${f.summary} ${f.body}`);
+}
+
+/** Learns the LSA model on the chunks (the model is global: any change of content retrains it) and indexes them. */
+export function buildDense(chunks: Chunk[]): DenseBuild {
+  const terms = chunks.map(denseTerms);
+  const model = LsaEmbeddings.train(terms);
+  const index = DenseIndex.build(
+    terms.map((t) => model.embedTerms(t)),
+    model.dimensions,
+  );
+  return { model, index };
 }
 
 function groupByFiche(chunks: Chunk[]): Map<string, Chunk[]> {

@@ -1,18 +1,25 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DenseIndex } from "../tools/search/dense-index.js";
+import { LsaEmbeddings } from "../tools/search/embeddings/lsa.js";
 import { SearchIndex, type BinarySearchIndexMeta } from "../tools/search/search-index.js";
-import { INDEX_FORMAT_VERSION, type FicheRecord, type IndexManifest } from "./build-index.js";
+import { INDEX_FORMAT_VERSION, type DenseBuild, type FicheRecord, type IndexManifest } from "./build-index.js";
 import type { FicheSource } from "./sources/source.js";
 
 const MANIFEST = "manifest.json";
 const INDEX = "index.json";
 const POSTINGS = "postings.bin";
+const LSA_META = "lsa.json";
+const LSA_PROJECTION = "lsa.bin";
+const HNSW = "dense.hnsw";
 
 export interface LoadedIndex {
   index: SearchIndex;
   manifest: IndexManifest;
   /** Per-fiche source and content hash, for incremental re-ingestion. */
   fiches: Record<string, FicheRecord>;
+  /** The offline dense leg, when the index has one. */
+  dense?: DenseBuild;
 }
 
 interface StoredIndex extends BinarySearchIndexMeta {
@@ -25,8 +32,19 @@ export function saveIndex(
   index: SearchIndex,
   manifest: IndexManifest,
   fiches: Record<string, FicheRecord> = {},
+  dense?: DenseBuild,
 ): void {
   mkdirSync(dir, { recursive: true });
+  if (dense) {
+    const { projection, ...meta } = dense.model.toData();
+    writeAtomically(join(dir, LSA_PROJECTION), new Uint8Array(projection.buffer, projection.byteOffset, projection.byteLength));
+    writeAtomically(join(dir, LSA_META), JSON.stringify(meta));
+    const tmp = join(dir, `${HNSW}.${process.pid}.tmp`);
+    dense.index.save(tmp);
+    renameSync(tmp, join(dir, HNSW));
+  } else {
+    for (const file of [LSA_META, LSA_PROJECTION, HNSW]) rmSync(join(dir, file), { force: true });
+  }
   const { meta, data } = index.toBinary();
   const stored: StoredIndex = { ...meta, fiches };
   writeAtomically(join(dir, POSTINGS), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -60,7 +78,16 @@ export function loadIndex(dir: string): LoadedIndex {
       : new Int32Array(new Uint8Array(bytes).buffer);
   const stored = JSON.parse(readFileSync(join(dir, INDEX), "utf8")) as StoredIndex;
   const index = SearchIndex.fromBinary({ chunks: stored.chunks, bm25: stored.bm25 }, data);
-  return { index, manifest, fiches: stored.fiches ?? {} };
+  return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir) };
+}
+
+function loadDense(dir: string): { dense?: DenseBuild } {
+  if (![LSA_META, LSA_PROJECTION, HNSW].every((f) => existsSync(join(dir, f)))) return {};
+  const meta = JSON.parse(readFileSync(join(dir, LSA_META), "utf8")) as { dims: number; terms: string[]; idf: number[] };
+  const bytes = readFileSync(join(dir, LSA_PROJECTION));
+  const projection = new Float32Array(new Uint8Array(bytes).buffer);
+  const model = LsaEmbeddings.fromData({ ...meta, projection });
+  return { dense: { model, index: DenseIndex.load(join(dir, HNSW), meta.dims) } };
 }
 
 /** Why the index in `dir` must be (re)built for these sources, or undefined when it is up to date. */

@@ -85,6 +85,6 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   log(summarize(result));
   const unchanged = previous !== undefined && nothingChanged(result.manifest) && reason === "forced";
   if (unchanged) return { built: false, reason, result };
-  saveIndex(options.indexDir, result.index, result.manifest, result.fiches);
+  saveIndex(options.indexDir, result.index, result.manifest, result.fiches, result.dense);
   return { built: true, reason, result };
 }

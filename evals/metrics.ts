@@ -19,6 +19,7 @@ export interface Metrics {
   "recall@5": number;
   "recall@10": number;
   "mrr@10": number;
+  "ndcg@10": number;
   /** Share of expected facts found in the answers (null when no question has facts). */
   facts: number | null;
   /** Share of in-scope questions the assistant answered rather than declined. */
@@ -34,6 +35,8 @@ export interface OutOfScopeMetrics {
 export interface Report extends Metrics {
   out_of_scope: OutOfScopeMetrics;
   by: { style: Record<string, Metrics>; lang: Record<string, Metrics> };
+  /** Retrieval alone under each mode (BM25, dense, hybrid), overall and per style, when asked. */
+  ablation?: Record<string, { all: Metrics; style: Record<string, Metrics> }>;
 }
 
 /** 1-based rank of the first gold fiche in the ranking, or 0 when none is there. */
@@ -51,6 +54,14 @@ export function factsFound(answer: string, facts: string[]): number {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** nDCG@k with binary relevance: every gold fiche is relevant, the ideal ranking puts them all first. */
+export function ndcgAt(gold: string[], ranking: string[], k = 10): number {
+  const dcg = ranking.slice(0, k).reduce((sum, id, i) => sum + (gold.includes(id) ? 1 / Math.log2(i + 2) : 0), 0);
+  let ideal = 0;
+  for (let i = 0; i < Math.min(new Set(gold).size, k); i++) ideal += 1 / Math.log2(i + 2);
+  return ideal === 0 ? 0 : dcg / ideal;
+}
+
 /** Recall@k (a gold fiche within the first k), MRR@10, facts share and answer rate of in-scope questions. */
 export function computeMetrics(outcomes: QuestionOutcome[]): Metrics {
   const inScope = outcomes.filter((o) => o.gold.length > 0);
@@ -66,12 +77,13 @@ export function computeMetrics(outcomes: QuestionOutcome[]): Metrics {
     "recall@5": recall(5),
     "recall@10": recall(10),
     "mrr@10": n === 0 ? 0 : round(ranks.reduce((sum, r) => sum + (r > 0 && r <= 10 ? 1 / r : 0), 0) / n),
+    "ndcg@10": n === 0 ? 0 : round(inScope.reduce((sum, o) => sum + ndcgAt(o.gold, o.ranking), 0) / n),
     facts: factTotal === 0 ? null : round(factHits / factTotal),
     answered: n === 0 ? 0 : round(inScope.filter((o) => o.answered).length / n),
   };
 }
 
-function groupBy(outcomes: QuestionOutcome[], key: (o: QuestionOutcome) => string): Record<string, Metrics> {
+export function groupBy(outcomes: QuestionOutcome[], key: (o: QuestionOutcome) => string): Record<string, Metrics> {
   const groups = new Map<string, QuestionOutcome[]>();
   for (const o of outcomes) {
     if (o.gold.length === 0) continue;
@@ -95,7 +107,7 @@ export function buildReport(outcomes: QuestionOutcome[]): Report {
 
 /** The report as an aligned text table. */
 export function formatReport(report: Report): string {
-  const header = ["group", "n", "R@1", "R@5", "R@10", "MRR@10", "facts", "answered"];
+  const header = ["group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "facts", "answered"];
   const row = (name: string, m: Metrics) => [
     name,
     String(m.n),
@@ -103,6 +115,7 @@ export function formatReport(report: Report): string {
     m["recall@5"].toFixed(3),
     m["recall@10"].toFixed(3),
     m["mrr@10"].toFixed(3),
+    m["ndcg@10"].toFixed(3),
     m.facts === null ? "-" : m.facts.toFixed(3),
     m.answered.toFixed(3),
   ];
@@ -115,5 +128,24 @@ export function formatReport(report: Report): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
   out.push("", `out of scope: ${report.out_of_scope.n} questions, declined ${report.out_of_scope.declined.toFixed(3)}`);
+  if (report.ablation) {
+    const ablationHeader = ["retrieval", "group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
+    const ablationRows = Object.entries(report.ablation).flatMap(([mode, a]) =>
+      [["all", a.all] as const, ...Object.entries(a.style).map(([k, m]) => [`style=${k}`, m] as const)].map(([g, m]) => [
+        mode,
+        g,
+        String(m.n),
+        m["recall@1"].toFixed(3),
+        m["recall@5"].toFixed(3),
+        m["recall@10"].toFixed(3),
+        m["mrr@10"].toFixed(3),
+        m["ndcg@10"].toFixed(3),
+      ]),
+    );
+    const w = ablationHeader.map((h, i) => Math.max(h.length, ...ablationRows.map((r) => r[i]!.length)));
+    const fmtRow = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+    out.push("", "retrieval ablation (fiche ranking only)", fmtRow(ablationHeader), w.map((x) => "-".repeat(x)).join("  "));
+    out.push(...ablationRows.map(fmtRow));
+  }
   return out.join("\n");
 }

@@ -2,7 +2,8 @@ import { Command } from "commander";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
 import { openSession } from "../cli/session.js";
 import { loadDataset } from "./dataset.js";
-import { buildReport, formatReport, type QuestionOutcome } from "./metrics.js";
+import { RETRIEVAL_MODES } from "../tools/search/retriever.js";
+import { buildReport, computeMetrics, formatReport, groupBy, type QuestionOutcome, type Report } from "./metrics.js";
 
 /** `npm run eval -- --dataset FILE [--json]`: retrieval and answer quality on a JSON-lines dataset. */
 export async function evalMain(argv: string[], io: CliIo): Promise<number> {
@@ -10,10 +11,11 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
     .description("Evaluate retrieval and answers on a JSON-lines dataset")
     .requiredOption("--dataset <file>", "JSON lines {id, question, gold, facts?, style?, lang?}")
     .option("--json", "print one JSON object", false)
+    .option("--ablation", "also rank with BM25 alone, dense alone and hybrid", false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
-  const opts = program.opts<{ dataset: string; json: boolean }>();
+  const opts = program.opts<{ dataset: string; json: boolean; ablation: boolean }>();
   const items = loadDataset(opts.dataset);
   const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
   const outcomes: QuestionOutcome[] = [];
@@ -29,7 +31,17 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
       lang: item.lang ?? "fr",
     });
   }
-  const report = buildReport(outcomes);
+  const report: Report = buildReport(outcomes);
+  if (opts.ablation) {
+    report.ablation = {};
+    for (const mode of RETRIEVAL_MODES) {
+      const ranked = items.map((item, i) => ({
+        ...outcomes[i]!,
+        ranking: session.capabilities.search.rankFiches(item.question, 10, mode),
+      }));
+      report.ablation[mode] = { all: computeMetrics(ranked), style: groupBy(ranked, (o) => o.style) };
+    }
+  }
   await writeLine(io.stdout, opts.json ? JSON.stringify(report) : `${opts.dataset}\n\n${formatReport(report)}`);
   return 0;
 }

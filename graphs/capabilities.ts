@@ -4,7 +4,7 @@ import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
-import type { SearchIndex } from "../tools/search/search-index.js";
+import { Retriever, type RetrieverOptions } from "../tools/search/retriever.js";
 import { contextOf, type GuichetRunConfig } from "./configuration.js";
 
 export interface Snapshot {
@@ -17,14 +17,17 @@ export interface Snapshot {
 
 /** Everything the nodes use, built once at start-up and handed to each run through its context. */
 export interface Capabilities {
-  search: SearchIndex;
+  search: Retriever;
   answerer: Answerer;
   snapshot: Snapshot;
 }
 
-export function buildCapabilities({ index, manifest }: Pick<LoadedIndex, "index" | "manifest">): Capabilities {
+export function buildCapabilities(
+  { index, manifest, dense }: Pick<LoadedIndex, "index" | "manifest" | "dense">,
+  retrieval: Partial<RetrieverOptions> = {},
+): Capabilities {
   return {
-    search: index,
+    search: new Retriever(index, dense ? { embeddings: dense.model, index: dense.index } : undefined, retrieval),
     answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
@@ -45,7 +48,7 @@ export async function loadCapabilities(
     progress: options.progress ?? false,
     ...(log ? { log } : {}),
   });
-  return buildCapabilities(loadIndex(config.indexDir));
+  return buildCapabilities(loadIndex(config.indexDir), config.retrieval);
 }
 
 let fallback: Promise<Capabilities> | undefined;

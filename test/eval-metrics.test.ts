@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDataset } from "../evals/dataset.js";
-import { buildReport, computeMetrics, factsFound, firstGoldRank, formatReport, type QuestionOutcome } from "../evals/metrics.js";
+import { buildReport, computeMetrics, factsFound, firstGoldRank, formatReport, type QuestionOutcome, ndcgAt } from "../evals/metrics.js";
 import { tempDir } from "./helpers/fixtures.js";
 
 let dir: string;
@@ -99,6 +99,24 @@ describe("metrics", () => {
     expect(firstGoldRank([], ["A"])).toBe(0);
   });
 
+  it("ndcgAt rewards gold fiches by rank against the ideal order", () => {
+    expect(ndcgAt(["A"], ["A", "B"])).toBe(1);
+    expect(ndcgAt(["A"], ["B", "A"])).toBeCloseTo(1 / Math.log2(3), 10);
+    expect(ndcgAt(["A", "B"], ["A", "C", "B"])).toBeCloseTo(1.5 / (1 + 1 / Math.log2(3)), 10);
+    expect(ndcgAt(["A"], ["B", "C"])).toBe(0);
+    expect(ndcgAt([], ["A"])).toBe(0);
+    expect(ndcgAt(["K"], [...Array.from({ length: 10 }, (_, i) => `X${i}`), "K"])).toBe(0);
+  });
+
+  it("formatReport adds the ablation table when there is one", () => {
+    const report = buildReport(outcomes);
+    report.ablation = { bm25: { all: computeMetrics(outcomes), style: { title: computeMetrics(outcomes.slice(0, 1)) } } };
+    const text = formatReport(report);
+    expect(text).toContain("retrieval ablation (fiche ranking only)");
+    expect(text).toMatch(/^bm25\s+all\s+4\s+0\.250\s+0\.500\s+0\.750\s+0\.417\s+0\.436$/m);
+    expect(text).toMatch(/^bm25\s+style=title\s+1\s+1\.000/m);
+  });
+
   it("factsFound ignores case, accents and repeated spaces", () => {
     expect(factsFound("Le passeport COUTE 86 € en Préfecture", ["coûte 86  €", "prefecture", "mairie"])).toBe(2);
     expect(factsFound("", ["x"])).toBe(0);
@@ -112,6 +130,8 @@ describe("metrics", () => {
       "recall@5": 0.5,
       "recall@10": 0.75,
       "mrr@10": Math.round(((1 + 1 / 2 + 1 / 6) / 4) * 1000) / 1000,
+      // 1 (A first) + (1/log2 3)/(1 + 1/log2 3) (B second, Z missing) + 1/log2 7 (C sixth) + 0, over 4
+      "ndcg@10": Math.round(((1 + 0.63093 / 1.63093 + 0.35621 + 0) / 4) * 1000) / 1000,
       facts: 0.75, // 2 of 3 facts in the first answer, 1 of 1 in the fourth
       answered: 0.5,
     });
@@ -126,7 +146,16 @@ describe("metrics", () => {
   });
 
   it("gives zeros and null facts without in-scope questions", () => {
-    expect(computeMetrics([])).toEqual({ n: 0, "recall@1": 0, "recall@5": 0, "recall@10": 0, "mrr@10": 0, facts: null, answered: 0 });
+    expect(computeMetrics([])).toEqual({
+      n: 0,
+      "recall@1": 0,
+      "recall@5": 0,
+      "recall@10": 0,
+      "mrr@10": 0,
+      "ndcg@10": 0,
+      facts: null,
+      answered: 0,
+    });
     expect(computeMetrics([outcome({ gold: [] })]).n).toBe(0);
     expect(computeMetrics([outcome({ gold: ["A"], ranking: ["A"] })]).facts).toBeNull();
   });
@@ -150,11 +179,11 @@ describe("metrics", () => {
   it("formatReport prints an aligned table with a row per group and the out-of-scope line", () => {
     const text = formatReport(buildReport(outcomes));
     const lines = text.split("\n");
-    expect(lines[0]!.split(/\s+/)).toEqual(["group", "n", "R@1", "R@5", "R@10", "MRR@10", "facts", "answered"]);
-    expect(lines[1]).toMatch(/^-+( {2}-+){7}$/);
-    expect(lines[2]!.split(/\s+/)).toEqual(["all", "4", "0.250", "0.500", "0.750", "0.417", "0.750", "0.500"]);
+    expect(lines[0]!.split(/\s+/)).toEqual(["group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "facts", "answered"]);
+    expect(lines[1]).toMatch(/^-+( {2}-+){8}$/);
+    expect(lines[2]!.split(/\s+/)).toEqual(["all", "4", "0.250", "0.500", "0.750", "0.417", "0.436", "0.750", "0.500"]);
     expect(lines.slice(3, 7).map((l) => l.split(/\s+/)[0])).toEqual(["style=citizen", "style=title", "lang=en", "lang=fr"]);
-    expect(lines[3]!.split(/\s+/)[6]).toBe("-");
+    expect(lines[3]!.split(/\s+/)[7]).toBe("-");
     expect(lines[7]).toBe("");
     expect(lines[8]).toBe("out of scope: 2 questions, declined 0.500");
     // Columns line up: every row has the header's length.

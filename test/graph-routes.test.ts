@@ -1,4 +1,5 @@
 import { jest } from "@jest/globals";
+import { Retriever } from "../tools/search/retriever.js";
 import type { Chunk } from "../corpus/chunk.js";
 import { capabilitiesOf, type Capabilities } from "../graphs/capabilities.js";
 import { contextOf, DEFAULT_CONFIGURATION, ensureConfiguration } from "../graphs/configuration.js";
@@ -40,7 +41,7 @@ function spiedCapabilities() {
     date: "2024-01-01",
     source: "test",
   }));
-  const search = SearchIndex.build(chunks);
+  const search = new Retriever(SearchIndex.build(chunks));
   const spy = jest.spyOn(search, "search");
   const capabilities: Capabilities = {
     search,

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { Retriever } from "../tools/search/retriever.js";
 import { pino, type Logger } from "pino";
 import request from "supertest";
 import type { Capabilities } from "../graphs/capabilities.js";
@@ -8,7 +9,6 @@ import { BODY_LIMIT, createApp, type AppOptions } from "../server/app.js";
 import { HttpProblem, problemBody, problems } from "../server/problems.js";
 import { describeIssues, invokeBodySchema } from "../server/schemas.js";
 import type { Reply } from "../tools/answer/types.js";
-import type { SearchIndex } from "../tools/search/search-index.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
 
 const graph = buildGraph();
@@ -254,7 +254,7 @@ describe("server-side failures", () => {
       },
     });
     const logger: Logger = pino({ level: "info" }, sink);
-    const search = Object.create(caps.search) as SearchIndex;
+    const search = Object.create(caps.search) as Retriever;
     search.search = () => {
       throw new Error("index corrupted at /secret/path");
     };

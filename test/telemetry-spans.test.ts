@@ -1,4 +1,5 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, INVALID_SPAN_CONTEXT } from "@opentelemetry/api";
+import type { Retriever } from "../tools/search/retriever.js";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
@@ -14,7 +15,6 @@ import type { Capabilities } from "../graphs/capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { runGuichet } from "../graphs/run.js";
 import { createApp } from "../server/app.js";
-import type { SearchIndex } from "../tools/search/search-index.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { TRACER_NAME, traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
@@ -50,7 +50,7 @@ const isChildOf = (child: ReadableSpan, parent: ReadableSpan) =>
   child.parentSpanContext?.spanId === parent.spanContext().spanId;
 
 function brokenCapabilities(): Capabilities {
-  const search = Object.create(caps.search) as SearchIndex;
+  const search = Object.create(caps.search) as Retriever;
   search.search = () => {
     throw new Error("index corrupted at /secret/path");
   };

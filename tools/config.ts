@@ -18,6 +18,11 @@ const EnvSchema = z.object({
   GUICHET_SOURCE_PATH: z.string().optional(),
   GUICHET_MAX_QUESTION_CHARS: positiveInt(500),
   GUICHET_TOP_K: positiveInt(10),
+  // BM25 until a dense leg beats it on the dev split (see docs/benchmarks.md, retrieval ablation).
+  GUICHET_RETRIEVAL: z.enum(["hybrid", "bm25", "dense"]).default("bm25"),
+  GUICHET_RRF_K: positiveInt(60),
+  GUICHET_CANDIDATES: positiveInt(100),
+  GUICHET_DENSE_WEIGHT: z.coerce.number().min(0).max(10).default(0.3),
   GUICHET_MAX_PER_FICHE: positiveInt(2),
   GUICHET_REQUEST_TIMEOUT_MS: positiveInt(15_000),
   GUICHET_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
@@ -38,6 +43,7 @@ export interface AppConfig {
   maxQuestionLength: number;
   topK: number;
   maxPerFiche: number;
+  retrieval: { mode: Env["GUICHET_RETRIEVAL"]; rrfK: number; candidates: number; denseWeight: number };
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   otel: { endpoint?: string; serviceName: string };
@@ -93,6 +99,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sources,
     maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
     topK: e.GUICHET_TOP_K,
+    retrieval: {
+      mode: e.GUICHET_RETRIEVAL,
+      rrfK: e.GUICHET_RRF_K,
+      candidates: e.GUICHET_CANDIDATES,
+      denseWeight: e.GUICHET_DENSE_WEIGHT,
+    },
     maxPerFiche: e.GUICHET_MAX_PER_FICHE,
     requestTimeoutMs: e.GUICHET_REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,

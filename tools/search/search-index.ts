@@ -10,6 +10,8 @@ export interface SearchOptions {
   maxPerFiche?: number;
   /** Keep only chunks of these audiences (e.g. "Particuliers"). */
   audience?: string[];
+  /** Keep only chunks of these sources (e.g. "vdd-npm", "travail"). */
+  source?: string[];
 }
 
 export interface SearchHit {
@@ -49,6 +51,40 @@ export function chunkFields(chunk: Chunk): Record<FieldName, string> {
     summary: chunk.summary ?? "",
     body: chunk.text,
   };
+}
+
+/** Keeps chunk numbers whose audience and source are among those asked (none asked: all). */
+export function chunkFilter(chunks: Chunk[], options: Pick<SearchOptions, "audience" | "source">): ((doc: number) => boolean) | undefined {
+  const audiences = options.audience?.map((a) => a.toLowerCase());
+  const sources = options.source?.map((s) => s.toLowerCase());
+  if (!audiences && !sources) return undefined;
+  return (doc) => {
+    const chunk = chunks[doc]!;
+    return (
+      (!audiences || audiences.includes(chunk.audience.toLowerCase())) &&
+      (!sources || sources.includes(chunk.source.toLowerCase()))
+    );
+  };
+}
+
+/** Ranked chunk numbers → hits, at most `maxPerFiche` chunks of one fiche, `k` in all. */
+export function groupByFiche(
+  scored: Array<{ doc: number; score: number }>,
+  chunks: Chunk[],
+  k: number,
+  maxPerFiche: number,
+): SearchHit[] {
+  const perFiche = new Map<string, number>();
+  const hits: SearchHit[] = [];
+  for (const { doc, score } of scored) {
+    if (hits.length === k) break;
+    const chunk = chunks[doc]!;
+    const seen = perFiche.get(chunk.ficheId) ?? 0;
+    if (seen >= maxPerFiche) continue;
+    perFiche.set(chunk.ficheId, seen + 1);
+    hits.push({ chunk, score, rank: hits.length + 1 });
+  }
+  return hits;
 }
 
 /** BM25 search over chunks, with results grouped per fiche. */
@@ -97,25 +133,16 @@ export class SearchIndex {
   /** Top-k chunks for a question, at most `maxPerFiche` per fiche. */
   search(question: string, options: SearchOptions = {}): SearchHit[] {
     const k = options.k ?? 10;
-    const maxPerFiche = options.maxPerFiche ?? 2;
-    const audiences = options.audience?.map((a) => a.toLowerCase());
-    const accept = audiences
-      ? (doc: number) => audiences.includes(this.chunks[doc]!.audience.toLowerCase())
-      : undefined;
+    if (k <= 0) return [];
+    const scored = this.candidates(question, Math.max(k * 20, 200), chunkFilter(this.chunks, options));
+    return groupByFiche(scored, this.chunks, k, options.maxPerFiche ?? 2);
+  }
+
+  /** BM25 ranking of the chunks (best `limit`), before grouping; `accept` filters chunk numbers. */
+  candidates(question: string, limit: number, accept?: (doc: number) => boolean): Array<{ doc: number; score: number }> {
     const query = expandQuery(question);
-    if (query.size === 0 || k <= 0) return [];
-    const scored = this.bm25.search(query, this.config.weights, Math.max(k * 20, 200), this.config.bm25, accept);
-    const perFiche = new Map<string, number>();
-    const hits: SearchHit[] = [];
-    for (const { doc, score } of scored) {
-      const chunk = this.chunks[doc]!;
-      const seen = perFiche.get(chunk.ficheId) ?? 0;
-      if (seen >= maxPerFiche) continue;
-      perFiche.set(chunk.ficheId, seen + 1);
-      hits.push({ chunk, score, rank: hits.length + 1 });
-      if (hits.length === k) break;
-    }
-    return hits;
+    if (query.size === 0) return [];
+    return this.bm25.search(query, this.config.weights, limit, this.config.bm25, accept);
   }
 
   /** Distinct fiche ids in rank order (for evaluation by fiche). */
