@@ -18,7 +18,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
   const program = new Command("ingest")
     .description("Build or update the search index from the fiches")
     .addOption(
-      new Option("--source <spec...>", "source(s): vdd-npm[:audience], vdd-xml (alias vosdroits-xml) with --path"),
+      new Option("--source <spec...>", "source(s): vdd-npm[:audience], vdd-xml or vdd-zip (aliases vosdroits-xml, vosdroits-zip) with --path, travail"),
     )
     .option("--path <folder>", "folder of XML fiches, for an XML source")
     .addOption(new Option("--audience <name>", "audience of vdd-npm").choices(["particuliers", "professionnels", "associations"]))

@@ -8,6 +8,7 @@ const EvalItemSchema = z.object({
   facts: z.array(z.string()).optional(),
   style: z.string().optional(),
   lang: z.string().optional(),
+  audience: z.string().optional(),
 });
 
 /** One question of an eval set; `gold: []` marks an out-of-scope question the assistant should decline. */

@@ -11,6 +11,8 @@ export interface QuestionOutcome {
   facts?: string[];
   style: string;
   lang: string;
+  /** Audience of the gold fiche (particuliers, professionnels, associations, travail), when the dataset says. */
+  audience?: string;
 }
 
 export interface Metrics {
@@ -34,7 +36,7 @@ export interface OutOfScopeMetrics {
 
 export interface Report extends Metrics {
   out_of_scope: OutOfScopeMetrics;
-  by: { style: Record<string, Metrics>; lang: Record<string, Metrics> };
+  by: { style: Record<string, Metrics>; lang: Record<string, Metrics>; audience?: Record<string, Metrics> };
   /** Retrieval alone under each mode (BM25, dense, hybrid), overall and per style, when asked. */
   ablation?: Record<string, { all: Metrics; style: Record<string, Metrics> }>;
 }
@@ -101,7 +103,11 @@ export function buildReport(outcomes: QuestionOutcome[]): Report {
       n: outOfScope.length,
       declined: outOfScope.length === 0 ? 0 : round(outOfScope.filter((o) => !o.answered).length / outOfScope.length),
     },
-    by: { style: groupBy(outcomes, (o) => o.style), lang: groupBy(outcomes, (o) => o.lang) },
+    by: {
+      style: groupBy(outcomes, (o) => o.style),
+      lang: groupBy(outcomes, (o) => o.lang),
+      ...(outcomes.some((o) => o.audience) ? { audience: groupBy(outcomes, (o) => o.audience ?? "unspecified") } : {}),
+    },
   };
 }
 
@@ -123,6 +129,7 @@ export function formatReport(report: Report): string {
     row("all", report),
     ...Object.entries(report.by.style).map(([k, m]) => row(`style=${k}`, m)),
     ...Object.entries(report.by.lang).map(([k, m]) => row(`lang=${k}`, m)),
+    ...Object.entries(report.by.audience ?? {}).map(([k, m]) => row(`audience=${k}`, m)),
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");

@@ -29,6 +29,7 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
       ...(item.facts ? { facts: item.facts } : {}),
       style: item.style ?? "unspecified",
       lang: item.lang ?? "fr",
+      ...(item.audience ? { audience: item.audience } : {}),
     });
   }
   const report: Report = buildReport(outcomes);

@@ -190,3 +190,17 @@ describe("metrics", () => {
     for (const row of lines.slice(1, 7)) expect(row.length).toBe(lines[0]!.length);
   });
 });
+
+describe("report by audience", () => {
+  it("adds an audience breakdown only when the dataset gives audiences", () => {
+    const base = { ranking: ["A"], answer: "", answered: true, style: "citizen", lang: "fr" };
+    const withAudience = buildReport([
+      { ...base, gold: ["A"], audience: "travail" },
+      { ...base, gold: ["B"], audience: "particuliers" },
+    ]);
+    expect(Object.keys(withAudience.by.audience ?? {})).toEqual(["particuliers", "travail"]);
+    expect(withAudience.by.audience?.travail?.["recall@1"]).toBe(1);
+    expect(formatReport(withAudience)).toMatch(/^audience=travail\s+1\s+1\.000/m);
+    expect(buildReport([{ ...base, gold: ["A"] }]).by.audience).toBeUndefined();
+  });
+});

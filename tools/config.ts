@@ -14,7 +14,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   GUICHET_INDEX_DIR: z.string().min(1).default("data/index"),
   GUICHET_SOURCES: z.string().optional(),
-  GUICHET_SOURCE: z.enum(["vdd-npm", "vdd-xml", "vosdroits-xml"]).default("vdd-npm"),
+  GUICHET_SOURCE: z.string().default("vdd-npm"),
   GUICHET_SOURCE_PATH: z.string().optional(),
   GUICHET_MAX_QUESTION_CHARS: positiveInt(500),
   GUICHET_TOP_K: positiveInt(10),
@@ -62,9 +62,14 @@ function sourceSpecs(env: Record<string, string | undefined>): SourceSpec[] {
     }
   }
   const kind = env.GUICHET_SOURCE ?? "vdd-npm";
-  if (kind === "vdd-npm") return [{ kind: "vdd-npm" }];
-  if (!env.GUICHET_SOURCE_PATH) throw new Error(`GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=${kind}`);
-  return [{ kind: "vdd-xml", path: env.GUICHET_SOURCE_PATH }];
+  try {
+    return [parseSourceSpec(env.GUICHET_SOURCE_PATH ? `${kind}=${env.GUICHET_SOURCE_PATH}` : kind)];
+  } catch (error) {
+    if (/needs a /.test((error as Error).message) && !env.GUICHET_SOURCE_PATH) {
+      throw new Error(`GUICHET_SOURCE_PATH: required when GUICHET_SOURCE=${kind}`, { cause: error });
+    }
+    throw new Error(`GUICHET_SOURCE: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export class ConfigError extends Error {
