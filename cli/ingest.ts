@@ -25,6 +25,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
     .option("--index-dir <dir>", "where the index is written")
     .option("--force", "re-read every fiche even if the sources look unchanged", false)
     .option("--full", "rebuild from scratch, ignoring the previous index", false)
+    .option("--dense", "also learn the offline dense model (default when GUICHET_RETRIEVAL is hybrid or dense)")
     .option("--no-progress", "no progress bar")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -37,6 +38,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
     force: boolean;
     full: boolean;
     progress: boolean;
+    dense?: boolean;
   }>();
   const config = loadConfig({ ...io.env, ...(opts.indexDir ? { GUICHET_INDEX_DIR: opts.indexDir } : {}) });
   const specs = opts.source ? cliSources(opts.source, opts.path, opts.audience) : config.sources;
@@ -44,6 +46,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
     indexDir: config.indexDir,
     force: opts.force,
     full: opts.full,
+    dense: opts.dense ?? config.retrieval.mode !== "bm25",
     progress: opts.progress,
     log: (message) => void writeLine(io.stderr, message),
   });

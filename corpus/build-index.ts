@@ -85,7 +85,7 @@ export interface BuildOptions {
   /** Read only these fiche ids (tests and small builds). */
   only?: Set<string>;
   previous?: PreviousBuild;
-  /** Learn the offline dense model and index the vectors (default true). */
+  /** Learn the offline dense model and index the vectors (default false). */
   dense?: boolean;
 }
 
@@ -159,7 +159,7 @@ export function buildIndex(sources: FicheSource | FicheSource[], options: BuildO
     buildMs: 0,
   };
   const index = SearchIndex.build(chunks);
-  const dense = options.dense === false || chunks.length === 0 ? undefined : buildDense(chunks);
+  const dense = options.dense && chunks.length > 0 ? buildDense(chunks) : undefined;
   manifest.buildMs = Date.now() - started;
   return { index, manifest, fiches, skipped, ...(dense ? { dense } : {}) };
 }

@@ -90,8 +90,15 @@ function loadDense(dir: string): { dense?: DenseBuild } {
   return { dense: { model, index: DenseIndex.load(join(dir, HNSW), meta.dims) } };
 }
 
-/** Why the index in `dir` must be (re)built for these sources, or undefined when it is up to date. */
-export function staleReason(dir: string, sources: FicheSource | FicheSource[]): string | undefined {
+/**
+ * Why the index in `dir` must be (re)built for these sources (and with a dense leg when `dense`), or
+ * undefined when it is up to date.
+ */
+export function staleReason(
+  dir: string,
+  sources: FicheSource | FicheSource[],
+  dense = false,
+): string | undefined {
   const list = Array.isArray(sources) ? sources : [sources];
   const manifest = readManifest(dir);
   if (!manifest || !existsSync(join(dir, INDEX)) || !existsSync(join(dir, POSTINGS))) return "no index";
@@ -101,5 +108,6 @@ export function staleReason(dir: string, sources: FicheSource | FicheSource[]): 
   const stored = (manifest.sources ?? []).map((s) => `${s.name}|${s.location}|${s.fingerprint}`).join("\n");
   const wanted = list.map((s) => `${s.name}|${s.location}|${s.fingerprint()}`).join("\n");
   if (stored !== wanted) return "source content changed";
+  if (dense && ![LSA_META, LSA_PROJECTION, HNSW].every((f) => existsSync(join(dir, f)))) return "no dense leg";
   return undefined;
 }

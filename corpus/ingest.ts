@@ -11,6 +11,8 @@ export interface IngestOptions {
   full?: boolean;
   /** Show a progress bar on standard error. */
   progress?: boolean;
+  /** Also learn the offline dense model and index the vectors (for hybrid or dense retrieval). */
+  dense?: boolean;
   log?: (message: string) => void;
 }
 
@@ -52,7 +54,7 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   const list = Array.isArray(sources) ? sources : [sources];
   const log = options.log ?? (() => {});
   const where = list.map((s) => s.location).join(", ");
-  const reason = options.force || options.full ? "forced" : staleReason(options.indexDir, list);
+  const reason = options.force || options.full ? "forced" : staleReason(options.indexDir, list, options.dense);
   if (!reason) {
     log(`index in ${options.indexDir} is up to date with ${where}`);
     return { built: false };
@@ -71,6 +73,7 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   let started = false;
   const result = buildIndex(list, {
     ...(previous ? { previous } : {}),
+    dense: options.dense ?? false,
     onProgress: (done, total) => {
       if (!bar) return;
       if (!started) {
@@ -83,7 +86,8 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   bar?.stop();
   for (const skip of result.skipped) log(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
   log(summarize(result));
-  const unchanged = previous !== undefined && nothingChanged(result.manifest) && reason === "forced";
+  const unchanged =
+    previous !== undefined && nothingChanged(result.manifest) && reason === "forced" && !options.dense;
   if (unchanged) return { built: false, reason, result };
   saveIndex(options.indexDir, result.index, result.manifest, result.fiches, result.dense);
   return { built: true, reason, result };

@@ -46,6 +46,7 @@ export async function loadCapabilities(
   await ingest(sourcesFromConfig(config.sources), {
     indexDir: config.indexDir,
     progress: options.progress ?? false,
+    dense: config.retrieval.mode !== "bm25",
     ...(log ? { log } : {}),
   });
   return buildCapabilities(loadIndex(config.indexDir), config.retrieval);

@@ -32,7 +32,7 @@ describe("npm run bench (quick run on the 3.5 fixtures)", () => {
     stdout.on("data", (chunk: Buffer) => (printed += chunk.toString()));
     stderr.resume();
     const code = await benchMain(
-      ["--seconds", "1", "--out", out, "--dataset", dataset, "--xml", FIXTURES_35, "--index-dir", join(dir, "index")],
+      ["--seconds", "1", "--out", out, "--dataset", dataset, "--xml", FIXTURES_35, "--index-dir", join(dir, "index"), "--dense"],
       { stdin: new PassThrough(), stdout, stderr, env: process.env },
     );
     expect(code).toBe(0);
@@ -40,6 +40,8 @@ describe("npm run bench (quick run on the 3.5 fixtures)", () => {
     expect(report).toMatch(/^# Benchmarks/);
     expect(report).toContain("| fiches read / indexed / skipped | 12 / 12 / 0 |");
     expect(report).toMatch(/\| retrieval \(BM25, top-10, grouped\) \| 10 \| [\d.]+ \| [\d.]+ \|/);
+    expect(report).toMatch(/\| retrieval \(hybrid, LSA \+ HNSW, top-10, grouped\) \| 10 \| [\d.]+ \| [\d.]+ \|/);
+    expect(report).toContain("| full ingest (read, parse, chunk, BM25, LSA + HNSW, write) |");
     expect(report).toMatch(/\| 10 \| POST \/invoke \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| 0 \| 0 \|/);
     expect(report).toMatch(/\| 1 connection\(s\) \| \d+ MB \| \d+ MB \|/);
     expect(report).toMatch(/\| peer: same graph shape, no-op nodes \(LangGraph runtime alone\) \| 2 \|/);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { buildDense, buildIndex } from "../corpus/build-index.js";
-import { loadIndex } from "../corpus/index-store.js";
+import { loadIndex, staleReason } from "../corpus/index-store.js";
 import { ingest } from "../corpus/ingest.js";
 import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
 import { DenseIndex } from "../tools/search/dense-index.js";
@@ -106,14 +106,14 @@ describe("DenseIndex", () => {
 });
 
 describe("Retriever on the 3.5 fixtures", () => {
-  const built = buildIndex(xmlFolderSource(FIXTURES_35));
+  const built = buildIndex(xmlFolderSource(FIXTURES_35), { dense: true });
   const dense = built.dense!;
   const retriever = new Retriever(built.index, { embeddings: dense.model, index: dense.index }, { mode: "hybrid" });
 
   it("builds the dense leg with the index", () => {
     expect(dense.index.size).toBe(built.index.chunks.length);
     expect(dense.model.dimensions).toBeGreaterThan(10);
-    expect(buildIndex(xmlFolderSource(FIXTURES_35), { dense: false }).dense).toBeUndefined();
+    expect(buildIndex(xmlFolderSource(FIXTURES_35)).dense).toBeUndefined();
   });
 
   it.each(["bm25", "dense", "hybrid"] as const)("ranks the bonus-malus fiche first in %s mode", (mode) => {
@@ -156,6 +156,10 @@ describe("Retriever on the 3.5 fixtures", () => {
   it("is persisted and loaded with the index", async () => {
     const dir = tempDir();
     await ingest(xmlFolderSource(FIXTURES_35), { indexDir: dir });
+    expect(loadIndex(dir).dense).toBeUndefined();
+    expect(staleReason(dir, xmlFolderSource(FIXTURES_35), true)).toBe("no dense leg");
+    const outcome = await ingest(xmlFolderSource(FIXTURES_35), { indexDir: dir, dense: true });
+    expect(outcome.result?.manifest.counts).toMatchObject({ processed: 0, unchanged: 12 });
     const loaded = loadIndex(dir);
     expect(loaded.dense?.index.size).toBe(loaded.index.chunks.length);
     const reloaded = new Retriever(loaded.index, { embeddings: loaded.dense!.model, index: loaded.dense!.index });
