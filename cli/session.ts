@@ -17,7 +17,8 @@ export async function openSession(
   progress = false,
 ): Promise<Session> {
   const config = loadConfig(env);
-  const capabilities = await loadCapabilities(config, log, { progress });
+  // Commands read the index as the user last built it; only the server insists on the configured sources.
+  const capabilities = await loadCapabilities(config, log, { progress, keepExisting: true });
   const graph = buildGraph();
   return {
     config,

@@ -13,6 +13,11 @@ export interface IngestOptions {
   progress?: boolean;
   /** Also learn the offline dense model and index the vectors (for hybrid or dense retrieval). */
   dense?: boolean;
+  /**
+   * Keep an existing index of the current format even if it was built from other sources (commands that
+   * read the index a user just built, e.g. from the XML fixtures); build only when there is none.
+   */
+  keepExisting?: boolean;
   log?: (message: string) => void;
 }
 
@@ -54,9 +59,15 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   const list = Array.isArray(sources) ? sources : [sources];
   const log = options.log ?? (() => {});
   const where = list.map((s) => s.location).join(", ");
-  const reason = options.force || options.full ? "forced" : staleReason(options.indexDir, list, options.dense);
+  const stale = staleReason(options.indexDir, list, options.dense);
+  const kept = options.keepExisting && stale === "source content changed";
+  const reason = options.force || options.full ? "forced" : kept ? undefined : stale;
   if (!reason) {
-    log(`index in ${options.indexDir} is up to date with ${where}`);
+    log(
+      kept
+        ? `using the index in ${options.indexDir} as built (from ${readManifest(options.indexDir)?.sources.map((s) => s.location).join(", ")})`
+        : `index in ${options.indexDir} is up to date with ${where}`,
+    );
     return { built: false };
   }
   const previous = options.full ? undefined : previousBuild(options.indexDir);

@@ -41,12 +41,13 @@ export function buildCapabilities(
 export async function loadCapabilities(
   config: AppConfig,
   log?: (message: string) => void,
-  options: { progress?: boolean } = {},
+  options: { progress?: boolean; keepExisting?: boolean } = {},
 ): Promise<Capabilities> {
   await ingest(sourcesFromConfig(config.sources), {
     indexDir: config.indexDir,
     progress: options.progress ?? false,
     dense: config.retrieval.mode !== "bm25",
+    keepExisting: options.keepExisting ?? false,
     ...(log ? { log } : {}),
   });
   return buildCapabilities(loadIndex(config.indexDir), config.retrieval);

@@ -369,3 +369,18 @@ describe("incremental ingestion", () => {
 function loadIndexChunks(chunks: Array<{ ficheId: string }>, id: string) {
   return chunks.filter((c) => c.ficheId === id);
 }
+
+describe("keeping an index built from other sources", () => {
+  it("reads it as built when asked to keep it, rebuilds it otherwise", async () => {
+    const indexDir = track(tempDir());
+    await ingest(xmlFolderSource(FIXTURES_35), { indexDir });
+    const other = xmlFolderSource(track(fixtureCopy()));
+    writeFileSync(join(other.location, "F99997.xml"), readFileSync(join(FIXTURES_35, "F2706.xml"), "utf8").replace(/F2706/g, "F99997"));
+    const messages: string[] = [];
+    expect(await ingest(other, { indexDir, keepExisting: true, log: (m) => messages.push(m) })).toEqual({ built: false });
+    expect(messages).toEqual([`using the index in ${indexDir} as built (from ${FIXTURES_35})`]);
+    const rebuilt = await ingest(other, { indexDir });
+    expect(rebuilt.built).toBe(true);
+    expect(rebuilt.result?.manifest.counts).toMatchObject({ added: 1, unchanged: 12 });
+  });
+});
