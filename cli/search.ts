@@ -45,13 +45,13 @@ export async function searchMain(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), io.stderr === process.stderr);
-  const run = (q: string) =>
-    toSearchResults(session.capabilities.search.search(q, { k: opts.k, maxPerFiche: session.config.maxPerFiche }));
+  const run = async (q: string) =>
+    toSearchResults(await session.capabilities.search.searchAsync(q, { k: opts.k, maxPerFiche: session.config.maxPerFiche }));
   if (opts.stdin) {
-    for await (const line of readLines(io.stdin)) await writeLine(io.stdout, JSON.stringify(run(line)));
+    for await (const line of readLines(io.stdin)) await writeLine(io.stdout, JSON.stringify(await run(line)));
     return 0;
   }
-  const results = run(question);
+  const results = await run(question);
   if (opts.json) {
     await writeLine(io.stdout, JSON.stringify(results, null, 2));
   } else {

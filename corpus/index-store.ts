@@ -12,6 +12,15 @@ const POSTINGS = "postings.bin";
 const LSA_META = "lsa.json";
 const LSA_PROJECTION = "lsa.bin";
 const HNSW = "dense.hnsw";
+const REMOTE_META = "dense-remote.json";
+const REMOTE_HNSW = "dense-remote.hnsw";
+
+/** A dense leg whose vectors came from an /embeddings endpoint: queries are embedded by the same model. */
+export interface RemoteDense {
+  /** Which endpoint and model made the vectors (see `modelKey`). */
+  model: string;
+  index: DenseIndex;
+}
 
 export interface LoadedIndex {
   index: SearchIndex;
@@ -20,6 +29,8 @@ export interface LoadedIndex {
   fiches: Record<string, FicheRecord>;
   /** The offline dense leg, when the index has one. */
   dense?: DenseBuild;
+  /** The dense leg made with a remote embeddings model, when the index has one. */
+  remoteDense?: RemoteDense;
 }
 
 interface StoredIndex extends BinarySearchIndexMeta {
@@ -78,7 +89,32 @@ export function loadIndex(dir: string): LoadedIndex {
       : new Int32Array(new Uint8Array(bytes).buffer);
   const stored = JSON.parse(readFileSync(join(dir, INDEX), "utf8")) as StoredIndex;
   const index = SearchIndex.fromBinary({ chunks: stored.chunks, bm25: stored.bm25 }, data);
-  return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir) };
+  return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir), ...loadRemoteDense(dir) };
+}
+
+/** Saves (or, with undefined, removes) the remote dense leg. */
+export function saveRemoteDense(dir: string, remote: RemoteDense | undefined): void {
+  if (!remote) {
+    for (const file of [REMOTE_META, REMOTE_HNSW]) rmSync(join(dir, file), { force: true });
+    return;
+  }
+  const tmp = join(dir, `${REMOTE_HNSW}.${process.pid}.tmp`);
+  remote.index.save(tmp);
+  renameSync(tmp, join(dir, REMOTE_HNSW));
+  writeAtomically(join(dir, REMOTE_META), JSON.stringify({ model: remote.model, dims: remote.index.dimensions }));
+}
+
+/** The model of the remote dense leg in `dir`, if any. */
+export function remoteDenseModel(dir: string): string | undefined {
+  const path = join(dir, REMOTE_META);
+  if (!existsSync(path) || !existsSync(join(dir, REMOTE_HNSW))) return undefined;
+  return (JSON.parse(readFileSync(path, "utf8")) as { model: string }).model;
+}
+
+function loadRemoteDense(dir: string): { remoteDense?: RemoteDense } {
+  if (!remoteDenseModel(dir)) return {};
+  const meta = JSON.parse(readFileSync(join(dir, REMOTE_META), "utf8")) as { model: string; dims: number };
+  return { remoteDense: { model: meta.model, index: DenseIndex.load(join(dir, REMOTE_HNSW), meta.dims) } };
 }
 
 function loadDense(dir: string): { dense?: DenseBuild } {
@@ -98,6 +134,7 @@ export function staleReason(
   dir: string,
   sources: FicheSource | FicheSource[],
   dense = false,
+  remoteModel?: string,
 ): string | undefined {
   const list = Array.isArray(sources) ? sources : [sources];
   const manifest = readManifest(dir);
@@ -109,5 +146,6 @@ export function staleReason(
   const wanted = list.map((s) => `${s.name}|${s.location}|${s.fingerprint()}`).join("\n");
   if (stored !== wanted) return "source content changed";
   if (dense && ![LSA_META, LSA_PROJECTION, HNSW].every((f) => existsSync(join(dir, f)))) return "no dense leg";
+  if (remoteModel && remoteDenseModel(dir) !== remoteModel) return `no vectors of ${remoteModel}`;
   return undefined;
 }

@@ -1,6 +1,16 @@
 import { SingleBar } from "cli-progress";
 import { buildIndex, INDEX_FORMAT_VERSION, nothingChanged, type BuildResult, type PreviousBuild } from "./build-index.js";
-import { loadIndex, readManifest, saveIndex, staleReason } from "./index-store.js";
+import { DenseIndex } from "../tools/search/dense-index.js";
+import {
+  embedWithCache,
+  modelKey,
+  textHash as textKey,
+  remoteEmbeddings,
+  VectorCache,
+  type RemoteEmbeddingsConfig,
+} from "../tools/search/embeddings/remote.js";
+import type { Chunk } from "./chunk.js";
+import { loadIndex, readManifest, saveIndex, saveRemoteDense, staleReason, type RemoteDense } from "./index-store.js";
 import type { FicheSource } from "./sources/source.js";
 
 export interface IngestOptions {
@@ -13,6 +23,10 @@ export interface IngestOptions {
   progress?: boolean;
   /** Also learn the offline dense model and index the vectors (for hybrid or dense retrieval). */
   dense?: boolean;
+  /** Embed the chunks with this OpenAI-compatible endpoint instead (vectors cached by text hash in the index folder). */
+  remote?: RemoteEmbeddingsConfig;
+  /** For tests: the embeddings client to use with `remote` (default: LangChain's OpenAI client). */
+  remoteClient?: Parameters<typeof embedWithCache>[1];
   /**
    * Keep an existing index of the current format even if it was built from other sources (commands that
    * read the index a user just built, e.g. from the XML fixtures); build only when there is none.
@@ -59,7 +73,8 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   const list = Array.isArray(sources) ? sources : [sources];
   const log = options.log ?? (() => {});
   const where = list.map((s) => s.location).join(", ");
-  const stale = staleReason(options.indexDir, list, options.dense);
+  const remoteModel = options.remote ? modelKey(options.remote) : undefined;
+  const stale = staleReason(options.indexDir, list, options.dense && !options.remote, remoteModel);
   const kept = options.keepExisting && stale === "source content changed";
   const reason = options.force || options.full ? "forced" : kept ? undefined : stale;
   if (!reason) {
@@ -84,7 +99,7 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   let started = false;
   const result = buildIndex(list, {
     ...(previous ? { previous } : {}),
-    dense: options.dense ?? false,
+    dense: (options.dense ?? false) && !options.remote,
     onProgress: (done, total) => {
       if (!bar) return;
       if (!started) {
@@ -98,8 +113,46 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   for (const skip of result.skipped) log(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
   log(summarize(result));
   const unchanged =
-    previous !== undefined && nothingChanged(result.manifest) && reason === "forced" && !options.dense;
+    previous !== undefined && nothingChanged(result.manifest) && reason === "forced" && !options.dense && !options.remote;
   if (unchanged) return { built: false, reason, result };
+  const remote = options.remote
+    ? await embedRemotely(result.index.chunks, options.remote, options.indexDir, options, log)
+    : undefined;
   saveIndex(options.indexDir, result.index, result.manifest, result.fiches, result.dense);
+  saveRemoteDense(options.indexDir, remote);
   return { built: true, reason, result };
+}
+
+/** Text a chunk is embedded from: its breadcrumb (fiche title and headings) then its text. */
+export function embeddingText(chunk: Chunk): string {
+  return `${chunk.breadcrumb}\n${chunk.text}`;
+}
+
+async function embedRemotely(
+  chunks: Chunk[],
+  config: RemoteEmbeddingsConfig,
+  dir: string,
+  options: IngestOptions,
+  log: (message: string) => void,
+): Promise<RemoteDense> {
+  const model = modelKey(config);
+  const cache = VectorCache.load(dir, model);
+  const bar = options.progress
+    ? new SingleBar({ stream: process.stderr, format: "embed [{bar}] {value}/{total} passages", noTTYOutput: true, notTTYSchedule: 5000 })
+    : undefined;
+  let started = false;
+  const texts = chunks.map(embeddingText);
+  const outcome = await embedWithCache(texts, options.remoteClient ?? remoteEmbeddings(config), cache, config.batchSize, (done, total) => {
+    if (!bar) return;
+    if (!started) {
+      bar.start(total, 0);
+      started = true;
+    }
+    bar.update(done);
+  });
+  bar?.stop();
+  cache.save(dir, new Set(texts.map((t) => textKey(t))));
+  log(`embedded ${outcome.embedded} passages with ${config.model} (${outcome.cached} from the cache)`);
+  const dims = outcome.vectors[0]?.length ?? 1;
+  return { model, index: DenseIndex.build(outcome.vectors, dims) };
 }

@@ -23,7 +23,7 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
     const response = await session.ask(item.question);
     outcomes.push({
       gold: item.gold,
-      ranking: session.capabilities.search.rankFiches(item.question, 10),
+      ranking: await session.capabilities.search.rankFichesAsync(item.question, 10),
       answer: response.answer,
       answered: response.found,
       ...(item.facts ? { facts: item.facts } : {}),
@@ -36,10 +36,10 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
   if (opts.ablation) {
     report.ablation = {};
     for (const mode of RETRIEVAL_MODES) {
-      const ranked = items.map((item, i) => ({
-        ...outcomes[i]!,
-        ranking: session.capabilities.search.rankFiches(item.question, 10, mode),
-      }));
+      const ranked: QuestionOutcome[] = [];
+      for (const [i, item] of items.entries()) {
+        ranked.push({ ...outcomes[i]!, ranking: await session.capabilities.search.rankFichesAsync(item.question, 10, mode) });
+      }
       report.ablation[mode] = { all: computeMetrics(ranked), style: groupBy(ranked, (o) => o.style) };
     }
   }

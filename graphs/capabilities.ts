@@ -4,7 +4,8 @@ import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
-import { Retriever, type RetrieverOptions } from "../tools/search/retriever.js";
+import { remoteEmbeddings, remoteQueryEmbedder } from "../tools/search/embeddings/remote.js";
+import { Retriever, type DenseLeg, type RetrieverOptions } from "../tools/search/retriever.js";
 import { contextOf, type GuichetRunConfig } from "./configuration.js";
 
 export interface Snapshot {
@@ -22,12 +23,23 @@ export interface Capabilities {
   snapshot: Snapshot;
 }
 
+/**
+ * Capabilities over a loaded index. The dense leg is the remote one when a query embedder for it is given
+ * (its model made the stored vectors), else the offline LSA one when the index has it.
+ */
 export function buildCapabilities(
-  { index, manifest, dense }: Pick<LoadedIndex, "index" | "manifest" | "dense">,
+  { index, manifest, dense, remoteDense }: Pick<LoadedIndex, "index" | "manifest" | "dense" | "remoteDense">,
   retrieval: Partial<RetrieverOptions> = {},
+  remoteQuery?: DenseLeg["embeddings"],
 ): Capabilities {
+  const leg: DenseLeg | undefined =
+    remoteQuery && remoteDense
+      ? { embeddings: remoteQuery, index: remoteDense.index }
+      : dense
+        ? { embeddings: dense.model, index: dense.index }
+        : undefined;
   return {
-    search: new Retriever(index, dense ? { embeddings: dense.model, index: dense.index } : undefined, retrieval),
+    search: new Retriever(index, leg, retrieval),
     answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
@@ -47,10 +59,15 @@ export async function loadCapabilities(
     indexDir: config.indexDir,
     progress: options.progress ?? false,
     dense: config.retrieval.mode !== "bm25",
+    ...(config.embeddings.kind === "openai" && config.retrieval.mode !== "bm25" ? { remote: config.embeddings } : {}),
     keepExisting: options.keepExisting ?? false,
     ...(log ? { log } : {}),
   });
-  return buildCapabilities(loadIndex(config.indexDir), config.retrieval);
+  const remoteQuery =
+    config.embeddings.kind === "openai"
+      ? remoteQueryEmbedder(remoteEmbeddings(config.embeddings), config.embeddings.model)
+      : undefined;
+  return buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery);
 }
 
 let fallback: Promise<Capabilities> | undefined;

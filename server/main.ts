@@ -28,7 +28,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     progress: process.stderr.isTTY === true,
   });
   // One throw-away search compiles the hot paths before the first user request.
-  capabilities.search.search("prix du passeport", { k: config.topK });
+  capabilities.search.lexical.search("prix du passeport", { k: config.topK });
   const app = createApp({
     graph: buildGraph(),
     capabilities,

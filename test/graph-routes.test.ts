@@ -42,7 +42,7 @@ function spiedCapabilities() {
     source: "test",
   }));
   const search = new Retriever(SearchIndex.build(chunks));
-  const spy = jest.spyOn(search, "search");
+  const spy = jest.spyOn(search, "searchAsync");
   const capabilities: Capabilities = {
     search,
     answerer: new ExtractiveAnswerer(),

@@ -255,7 +255,7 @@ describe("server-side failures", () => {
     });
     const logger: Logger = pino({ level: "info" }, sink);
     const search = Object.create(caps.search) as Retriever;
-    search.search = () => {
+    search.searchAsync = async () => {
       throw new Error("index corrupted at /secret/path");
     };
     const broken = makeApp({ capabilities: { ...caps, search }, logger });

@@ -51,7 +51,7 @@ const isChildOf = (child: ReadableSpan, parent: ReadableSpan) =>
 
 function brokenCapabilities(): Capabilities {
   const search = Object.create(caps.search) as Retriever;
-  search.search = () => {
+  search.searchAsync = async () => {
     throw new Error("index corrupted at /secret/path");
   };
   return { ...caps, search };

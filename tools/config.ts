@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
+import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -23,6 +24,16 @@ const EnvSchema = z.object({
   GUICHET_RRF_K: positiveInt(60),
   GUICHET_CANDIDATES: positiveInt(100),
   GUICHET_DENSE_WEIGHT: z.coerce.number().min(0).max(10).default(0.3),
+  GUICHET_EMBEDDINGS: z.enum(["lsa", "openai"]).default("lsa"),
+  GUICHET_EMBEDDINGS_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  GUICHET_EMBEDDINGS_BASE_URL: z.url().optional(),
+  GUICHET_EMBEDDINGS_API_KEY: z.string().optional(),
+  GUICHET_EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  GUICHET_EMBEDDINGS_BATCH: positiveInt(64),
+  GUICHET_EMBEDDINGS_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
+  GUICHET_EMBEDDINGS_TIMEOUT_MS: positiveInt(30_000),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
   GUICHET_MAX_PER_FICHE: positiveInt(2),
   GUICHET_REQUEST_TIMEOUT_MS: positiveInt(15_000),
   GUICHET_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
@@ -44,6 +55,8 @@ export interface AppConfig {
   topK: number;
   maxPerFiche: number;
   retrieval: { mode: Env["GUICHET_RETRIEVAL"]; rrfK: number; candidates: number; denseWeight: number };
+  /** The dense leg's model: the offline LSA, or an OpenAI-compatible /embeddings endpoint. */
+  embeddings: { kind: "lsa" } | ({ kind: "openai" } & RemoteEmbeddingsConfig);
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   otel: { endpoint?: string; serviceName: string };
@@ -91,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const apiKey = cleaned.GUICHET_EMBEDDINGS_API_KEY ?? cleaned.OPENAI_API_KEY;
+  if (cleaned.GUICHET_EMBEDDINGS === "openai" && !apiKey) {
+    problems.push("GUICHET_EMBEDDINGS_API_KEY: required (or OPENAI_API_KEY) when GUICHET_EMBEDDINGS=openai");
+  }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -104,6 +121,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sources,
     maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
     topK: e.GUICHET_TOP_K,
+    embeddings:
+      e.GUICHET_EMBEDDINGS === "openai"
+        ? {
+            kind: "openai",
+            apiKey: apiKey!,
+            model: e.GUICHET_EMBEDDINGS_MODEL,
+            ...(e.GUICHET_EMBEDDINGS_BASE_URL || e.OPENAI_BASE_URL
+              ? { baseURL: e.GUICHET_EMBEDDINGS_BASE_URL ?? e.OPENAI_BASE_URL }
+              : {}),
+            ...(e.GUICHET_EMBEDDINGS_DIMENSIONS ? { dimensions: e.GUICHET_EMBEDDINGS_DIMENSIONS } : {}),
+            batchSize: e.GUICHET_EMBEDDINGS_BATCH,
+            maxRetries: e.GUICHET_EMBEDDINGS_RETRIES,
+            timeoutMs: e.GUICHET_EMBEDDINGS_TIMEOUT_MS,
+          }
+        : { kind: "lsa" },
     retrieval: {
       mode: e.GUICHET_RETRIEVAL,
       rrfK: e.GUICHET_RRF_K,

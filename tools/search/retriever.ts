@@ -1,6 +1,5 @@
 import type { Chunk } from "../../corpus/chunk.js";
-import type { DenseIndex } from "./dense-index.js";
-import type { LsaEmbeddings } from "./embeddings/lsa.js";
+import type { DenseHit, DenseIndex } from "./dense-index.js";
 import { DEFAULT_RRF_K, reciprocalRankFusion } from "./fusion.js";
 import { chunkFilter, groupByFiche, type SearchHit, type SearchIndex, type SearchOptions } from "./search-index.js";
 
@@ -25,9 +24,16 @@ export const DEFAULT_RETRIEVER_OPTIONS: RetrieverOptions = {
   denseWeight: 0.3,
 };
 
-/** The dense leg: an embedding model that embeds queries synchronously, and the vectors' index. */
+/**
+ * The dense leg: a query embedder and the vectors' index. A local model (LSA) embeds synchronously; a
+ * remote one (an /embeddings endpoint) only asynchronously, through `searchAsync`.
+ */
 export interface DenseLeg {
-  embeddings: Pick<LsaEmbeddings, "embedText" | "name">;
+  embeddings: {
+    name: string;
+    embedText?: (text: string) => Float32Array;
+    embedQuery?: (text: string) => Promise<Float32Array | number[]>;
+  };
   index: DenseIndex;
 }
 
@@ -59,14 +65,43 @@ export class Retriever {
     return this.dense ? mode : "bm25";
   }
 
+  /** Retrieval with a local dense leg (or none). */
   search(question: string, options: RetrieveOptions = {}): SearchHit[] {
+    const mode = this.effectiveMode(options.mode);
+    if (mode === "bm25") return this.fuse(question, options, mode, []);
+    const embeddings = this.dense!.embeddings;
+    if (!embeddings.embedText) throw new Error(`the ${embeddings.name} embeddings are remote: use searchAsync`);
+    return this.fuse(question, options, mode, this.denseCandidates(embeddings.embedText(question), options));
+  }
+
+  /** Retrieval with any dense leg, local or remote. */
+  async searchAsync(question: string, options: RetrieveOptions = {}): Promise<SearchHit[]> {
+    const mode = this.effectiveMode(options.mode);
+    if (mode === "bm25") return this.fuse(question, options, mode, []);
+    const embeddings = this.dense!.embeddings;
+    const vector = embeddings.embedText ? embeddings.embedText(question) : await embeddings.embedQuery!(question);
+    return this.fuse(question, options, mode, this.denseCandidates(vector, options));
+  }
+
+  /** Distinct fiche ids in rank order (for evaluation by fiche). */
+  rankFiches(question: string, k = 10, mode?: RetrievalMode): string[] {
+    return this.search(question, { k, maxPerFiche: 1, ...(mode ? { mode } : {}) }).map((hit) => hit.chunk.ficheId);
+  }
+
+  async rankFichesAsync(question: string, k = 10, mode?: RetrievalMode): Promise<string[]> {
+    const hits = await this.searchAsync(question, { k, maxPerFiche: 1, ...(mode ? { mode } : {}) });
+    return hits.map((hit) => hit.chunk.ficheId);
+  }
+
+  private candidateCount(options: RetrieveOptions): number {
+    return Math.max(this.options.candidates, (options.k ?? 10) * 20);
+  }
+
+  private fuse(question: string, options: RetrieveOptions, mode: RetrievalMode, dense: DenseHit[]): SearchHit[] {
     const k = options.k ?? 10;
     if (k <= 0) return [];
-    const accept = chunkFilter(this.chunks, options);
-    const mode = this.effectiveMode(options.mode);
-    const n = Math.max(this.options.candidates, k * 20);
-    const lexical = mode === "dense" ? [] : this.lexical.candidates(question, n, accept);
-    const dense = mode === "bm25" ? [] : this.denseCandidates(question, n, accept);
+    const lexical =
+      mode === "dense" ? [] : this.lexical.candidates(question, this.candidateCount(options), chunkFilter(this.chunks, options));
     const ranked =
       mode === "hybrid"
         ? reciprocalRankFusion([lexical.map((h) => h.doc), dense.map((h) => h.doc)], this.options.rrfK, [
@@ -79,18 +114,14 @@ export class Retriever {
     return groupByFiche(ranked, this.chunks, k, options.maxPerFiche ?? 2);
   }
 
-  /** Distinct fiche ids in rank order (for evaluation by fiche). */
-  rankFiches(question: string, k = 10, mode?: RetrievalMode): string[] {
-    return this.search(question, { k, maxPerFiche: 1, ...(mode ? { mode } : {}) }).map((hit) => hit.chunk.ficheId);
-  }
-
   termWeight(term: string): number {
     return this.lexical.termWeight(term);
   }
 
-  private denseCandidates(question: string, n: number, accept?: (doc: number) => boolean) {
-    const vector = this.dense!.embeddings.embedText(question);
-    if (!vector.some((x) => x !== 0)) return [];
+  private denseCandidates(vector: Float32Array | number[], options: RetrieveOptions): DenseHit[] {
+    if ((options.k ?? 10) <= 0 || !vector.some((x) => x !== 0)) return [];
+    const n = this.candidateCount(options);
+    const accept = chunkFilter(this.chunks, options);
     const hits = this.dense!.index.search(vector, accept ? n * 3 : n);
     return (accept ? hits.filter((h) => accept(h.doc)) : hits).slice(0, n);
   }
