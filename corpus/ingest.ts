@@ -54,6 +54,25 @@ function previousBuild(dir: string): PreviousBuild | undefined {
   }
 }
 
+/** A progress bar on standard error that starts on its first update (or does nothing when not wanted). */
+function progressBar(wanted: boolean | undefined, format: string) {
+  const bar = wanted
+    ? new SingleBar({ stream: process.stderr, format, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true })
+    : undefined;
+  let started = false;
+  return {
+    update: (done: number, total: number) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 /** One line saying what an ingestion did. */
 export function summarize(result: BuildResult): string {
   const c = result.manifest.counts;
@@ -87,29 +106,13 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
   }
   const previous = options.full ? undefined : previousBuild(options.indexDir);
   log(`${previous ? "updating" : "building"} index from ${where} (${reason})`);
-  const bar = options.progress
-    ? new SingleBar({
-        stream: process.stderr,
-        format: "ingest [{bar}] {value}/{total} fiches | {eta_formatted} left",
-        noTTYOutput: true,
-        notTTYSchedule: 5000,
-        hideCursor: true,
-      })
-    : undefined;
-  let started = false;
+  const bar = progressBar(options.progress, "ingest [{bar}] {value}/{total} fiches | {eta_formatted} left");
   const result = buildIndex(list, {
     ...(previous ? { previous } : {}),
     dense: (options.dense ?? false) && !options.remote,
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
+    onProgress: bar.update,
   });
-  bar?.stop();
+  bar.stop();
   for (const skip of result.skipped) log(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
   log(summarize(result));
   const unchanged =
@@ -137,20 +140,11 @@ async function embedRemotely(
 ): Promise<RemoteDense> {
   const model = modelKey(config);
   const cache = VectorCache.load(dir, model);
-  const bar = options.progress
-    ? new SingleBar({ stream: process.stderr, format: "embed [{bar}] {value}/{total} passages", noTTYOutput: true, notTTYSchedule: 5000 })
-    : undefined;
-  let started = false;
+  const bar = progressBar(options.progress, "embed [{bar}] {value}/{total} passages");
   const texts = chunks.map(embeddingText);
-  const outcome = await embedWithCache(texts, options.remoteClient ?? remoteEmbeddings(config), cache, config.batchSize, (done, total) => {
-    if (!bar) return;
-    if (!started) {
-      bar.start(total, 0);
-      started = true;
-    }
-    bar.update(done);
-  });
-  bar?.stop();
+  const client = options.remoteClient ?? remoteEmbeddings(config);
+  const outcome = await embedWithCache(texts, client, cache, config.batchSize, bar.update);
+  bar.stop();
   cache.save(dir, new Set(texts.map((t) => textKey(t))));
   log(`embedded ${outcome.embedded} passages with ${config.model} (${outcome.cached} from the cache)`);
   const dims = outcome.vectors[0]?.length ?? 1;
