@@ -181,7 +181,7 @@ export async function retrievalBenchMain(argv: string[], io: CliIo): Promise<num
     .option("--index-dir <dir>", "where the bench index is built", join("data", "bench-retrieval-index"))
     .option("--split <split>", "evaluation split: test, dev or both", "both")
     .option("--dataset <file>", "a JSON-lines dataset instead of the splits of evals/datasets")
-    .option("--rounds <n>", "timed rounds after the warm-up round (default 5, 1 with --quick)", (v) => Number(v))
+    .option("--rounds <n>", "timed rounds after the warm-up round (default 3, 1 with --quick)", (v) => Number(v))
     .option("--quick", "tiny run (tests): one timed round, marked as not a benchmark", false)
     .option("--out <file>", "markdown file whose retrieval-bench section is rewritten", "docs/benchmarks.md")
     .option(
@@ -195,7 +195,7 @@ export async function retrievalBenchMain(argv: string[], io: CliIo): Promise<num
   program.parse(argv, { from: "user" });
   const opts = program.opts<BenchOptions>();
   if (!["test", "dev", "both"].includes(opts.split)) throw new Error(`--split must be test, dev or both, not "${opts.split}"`);
-  const rounds = opts.rounds ?? (opts.quick ? 1 : 5);
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a positive integer");
   const log = (m: string) => void writeLine(io.stderr, m);
 
@@ -300,19 +300,28 @@ export async function retrievalBenchMain(argv: string[], io: CliIo): Promise<num
       ),
   };
 
-  // 4. A warm-up round (its rankings give the quality figures), then timed rounds, engines interleaved per question.
-  log(`warm-up round over ${questions.length} questions, then ${rounds} timed round(s)...`);
-  const rankings = new Map<EngineName, string[][]>(ENGINES.map((e) => [e, []]));
-  for (const { item } of questions) for (const e of ENGINES) rankings.get(e)!.push(engines[e](item.question));
-  const samples = new Map<EngineName, number[]>(ENGINES.map((e) => [e, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const { item } of questions) {
-      for (const e of round % 2 === 0 ? ENGINES : [...ENGINES].reverse()) {
+  // 4. Per engine, after a forced GC: a warm-up round (its rankings give the quality figures), then the timed
+  // rounds. Engines run in blocks rather than interleaved, so that one engine's garbage is not collected
+  // (and timed) during another's queries.
+  log(`per engine: a warm-up round over ${questions.length} questions, then ${rounds} timed round(s)...`);
+  const rankings = new Map<EngineName, string[][]>();
+  const samples = new Map<EngineName, number[]>();
+  for (const e of ENGINES) {
+    gc?.();
+    rankings.set(
+      e,
+      questions.map(({ item }) => engines[e](item.question)),
+    );
+    const times: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const { item } of questions) {
         const s = performance.now();
         engines[e](item.question);
-        samples.get(e)!.push(performance.now() - s);
+        times.push(performance.now() - s);
       }
     }
+    samples.set(e, times);
+    log(`${e}: p95 ${fmt(summarize(times).p95)} ms`);
   }
   const latency = new Map<EngineName, Summary>(ENGINES.map((e) => [e, summarize(samples.get(e)!)]));
 
@@ -389,7 +398,7 @@ export async function retrievalBenchMain(argv: string[], io: CliIo): Promise<num
     `- Run: ${new Date().toISOString()}, commit ${commitId()}, Node ${process.version}, @orama/orama ${oramaVersion()}`,
     `- Corpus: ${manifest.sources.map((s) => s.location).join(" + ")}: ${manifest.counts.fiches} fiches, ${chunks.length} chunks (index ${outcome.built ? "built in this run" : `up to date, built ${manifest.builtAt}`})`,
     `- Questions: ${datasets.map((d) => `\`${d.file}\` (${questions.filter((x) => x.split === d.split).length} in scope; gold fiche indexed for ${goldIndexed(d.split)})`).join(", ")}; out-of-scope lines left out`,
-    `- Latency: one warm-up round, then ${rounds} timed round(s) over all ${questions.length} questions, the four engines interleaved per question; nearest-rank percentiles over ${latency.get("Guichet BM25")!.n} samples per engine`,
+    `- Latency: one warm-up round, then ${rounds} timed round(s) over all ${questions.length} questions, one engine after the other (a forced GC before each); nearest-rank percentiles over ${latency.get("Guichet BM25")!.n} samples per engine`,
     "",
     `Quality on the ${primary} split (fiche ids: R@10 = a gold fiche among the first ${TOP_FICHES} distinct fiches, MRR@10 = 1 / rank of the first one):`,
     "",
