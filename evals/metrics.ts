@@ -111,17 +111,33 @@ export function buildReport(outcomes: QuestionOutcome[]): Report {
   };
 }
 
-/** The report as an aligned text table. */
-export function formatReport(report: Report): string {
-  const header = ["group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "facts", "answered"];
-  const row = (name: string, m: Metrics) => [
-    name,
+/** The ranking columns of a metrics row: n, R@1, R@5, R@10, MRR@10, nDCG@10. */
+function rankingCells(m: Metrics): string[] {
+  return [
     String(m.n),
     m["recall@1"].toFixed(3),
     m["recall@5"].toFixed(3),
     m["recall@10"].toFixed(3),
     m["mrr@10"].toFixed(3),
     m["ndcg@10"].toFixed(3),
+  ];
+}
+
+const RANKING_HEADER = ["n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
+
+/** Rows as text: the first `labels` columns padded right, the numbers padded left, all aligned. */
+function alignedTable(header: string[], rows: string[][], labels: number): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < labels ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+}
+
+/** The report as an aligned text table. */
+export function formatReport(report: Report): string {
+  const row = (name: string, m: Metrics) => [
+    name,
+    ...rankingCells(m),
     m.facts === null ? "-" : m.facts.toFixed(3),
     m.answered.toFixed(3),
   ];
@@ -131,28 +147,17 @@ export function formatReport(report: Report): string {
     ...Object.entries(report.by.lang).map(([k, m]) => row(`lang=${k}`, m)),
     ...Object.entries(report.by.audience ?? {}).map(([k, m]) => row(`audience=${k}`, m)),
   ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+  const out = alignedTable(["group", ...RANKING_HEADER, "facts", "answered"], rows, 1);
   out.push("", `out of scope: ${report.out_of_scope.n} questions, declined ${report.out_of_scope.declined.toFixed(3)}`);
   if (report.ablation) {
-    const ablationHeader = ["retrieval", "group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
     const ablationRows = Object.entries(report.ablation).flatMap(([mode, a]) =>
       [["all", a.all] as const, ...Object.entries(a.style).map(([k, m]) => [`style=${k}`, m] as const)].map(([g, m]) => [
         mode,
         g,
-        String(m.n),
-        m["recall@1"].toFixed(3),
-        m["recall@5"].toFixed(3),
-        m["recall@10"].toFixed(3),
-        m["mrr@10"].toFixed(3),
-        m["ndcg@10"].toFixed(3),
+        ...rankingCells(m),
       ]),
     );
-    const w = ablationHeader.map((h, i) => Math.max(h.length, ...ablationRows.map((r) => r[i]!.length)));
-    const fmtRow = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
-    out.push("", "retrieval ablation (fiche ranking only)", fmtRow(ablationHeader), w.map((x) => "-".repeat(x)).join("  "));
-    out.push(...ablationRows.map(fmtRow));
+    out.push("", "retrieval ablation (fiche ranking only)", ...alignedTable(["retrieval", "group", ...RANKING_HEADER], ablationRows, 2));
   }
   return out.join("\n");
 }
