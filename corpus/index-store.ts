@@ -88,7 +88,10 @@ export function loadIndex(dir: string): LoadedIndex {
       ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
       : new Int32Array(new Uint8Array(bytes).buffer);
   const stored = JSON.parse(readFileSync(join(dir, INDEX), "utf8")) as StoredIndex;
-  const index = SearchIndex.fromBinary({ chunks: stored.chunks, bm25: stored.bm25 }, data);
+  const index = SearchIndex.fromBinary(
+    { chunks: stored.chunks, bm25: stored.bm25, ...(stored.ficheIndex ? { ficheIndex: stored.ficheIndex } : {}) },
+    data,
+  );
   return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir), ...loadRemoteDense(dir) };
 }
 

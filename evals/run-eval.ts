@@ -11,7 +11,7 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
     .description("Evaluate retrieval and answers on a JSON-lines dataset")
     .requiredOption("--dataset <file>", "JSON lines {id, question, gold, facts?, style?, lang?}")
     .option("--json", "print one JSON object", false)
-    .option("--ablation", "also rank with BM25 alone, dense alone and hybrid", false)
+    .option("--ablation", "also rank with BM25 alone, dense alone, hybrid, and with the re-ranking stage", false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
@@ -35,12 +35,17 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
   const report: Report = buildReport(outcomes);
   if (opts.ablation) {
     report.ablation = {};
-    for (const mode of RETRIEVAL_MODES) {
+    const search = session.capabilities.search;
+    const variants = [
+      ...RETRIEVAL_MODES.map((mode) => ({ name: mode, mode, rerank: false })),
+      ...(search.reranker ? (["bm25", "hybrid"] as const).map((mode) => ({ name: `${mode}+rerank`, mode, rerank: true })) : []),
+    ];
+    for (const { name, mode, rerank } of variants) {
       const ranked: QuestionOutcome[] = [];
       for (const [i, item] of items.entries()) {
-        ranked.push({ ...outcomes[i]!, ranking: await session.capabilities.search.rankFichesAsync(item.question, 10, mode) });
+        ranked.push({ ...outcomes[i]!, ranking: await search.rankFichesAsync(item.question, 10, mode, rerank) });
       }
-      report.ablation[mode] = { all: computeMetrics(ranked), style: groupBy(ranked, (o) => o.style) };
+      report.ablation[name] = { all: computeMetrics(ranked), style: groupBy(ranked, (o) => o.style) };
     }
   }
   await writeLine(io.stdout, opts.json ? JSON.stringify(report) : `${opts.dataset}\n\n${formatReport(report)}`);

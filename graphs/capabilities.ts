@@ -5,7 +5,10 @@ import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
 import { remoteEmbeddings, remoteQueryEmbedder } from "../tools/search/embeddings/remote.js";
+import { FicheBm25Reranker, type Reranker } from "../tools/search/rerank.js";
+import { RemoteReranker } from "../tools/search/rerank-remote.js";
 import { Retriever, type DenseLeg, type RetrieverOptions } from "../tools/search/retriever.js";
+import type { SearchIndex } from "../tools/search/search-index.js";
 import { contextOf, type GuichetRunConfig } from "./configuration.js";
 
 export interface Snapshot {
@@ -31,6 +34,7 @@ export function buildCapabilities(
   { index, manifest, dense, remoteDense }: Pick<LoadedIndex, "index" | "manifest" | "dense" | "remoteDense">,
   retrieval: Partial<RetrieverOptions> = {},
   remoteQuery?: DenseLeg["embeddings"],
+  rerank: AppConfig["rerank"] = { kind: "fiche" },
 ): Capabilities {
   const leg: DenseLeg | undefined =
     remoteQuery && remoteDense
@@ -39,7 +43,7 @@ export function buildCapabilities(
         ? { embeddings: dense.model, index: dense.index }
         : undefined;
   return {
-    search: new Retriever(index, leg, retrieval),
+    search: new Retriever(index, leg, retrieval, makeReranker(index, rerank)),
     answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
@@ -47,6 +51,13 @@ export function buildCapabilities(
       fiches: manifest.counts.fiches,
     },
   };
+}
+
+/** The configured re-ranking stage; the offline one needs the whole-fiche index (absent from old JSON indexes). */
+function makeReranker(index: SearchIndex, rerank: AppConfig["rerank"]): Reranker | undefined {
+  if (rerank.kind === "remote") return new RemoteReranker(rerank);
+  if (rerank.kind === "fiche" && index.ficheIndex) return new FicheBm25Reranker(index.ficheIndex);
+  return undefined;
 }
 
 /** Builds the index when missing or stale (with a progress bar on standard error if asked), then loads it. */
@@ -67,7 +78,7 @@ export async function loadCapabilities(
     config.embeddings.kind === "openai"
       ? remoteQueryEmbedder(remoteEmbeddings(config.embeddings), config.embeddings.model)
       : undefined;
-  return buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery);
+  return buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery, config.rerank);
 }
 
 let fallback: Promise<Capabilities> | undefined;

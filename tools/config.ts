@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
+import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -32,6 +33,12 @@ const EnvSchema = z.object({
   GUICHET_EMBEDDINGS_BATCH: positiveInt(64),
   GUICHET_EMBEDDINGS_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
   GUICHET_EMBEDDINGS_TIMEOUT_MS: positiveInt(30_000),
+  GUICHET_RERANK: z.enum(["none", "fiche", "remote"]).default("fiche"),
+  GUICHET_RERANK_CANDIDATES: positiveInt(30),
+  GUICHET_RERANK_BASE_URL: z.url().optional(),
+  GUICHET_RERANK_MODEL: z.string().min(1).default("bge-reranker-v2-m3"),
+  GUICHET_RERANK_API_KEY: z.string().optional(),
+  GUICHET_RERANK_TIMEOUT_MS: positiveInt(2_000),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().optional(),
   GUICHET_MAX_PER_FICHE: positiveInt(2),
@@ -54,7 +61,15 @@ export interface AppConfig {
   maxQuestionLength: number;
   topK: number;
   maxPerFiche: number;
-  retrieval: { mode: Env["GUICHET_RETRIEVAL"]; rrfK: number; candidates: number; denseWeight: number };
+  retrieval: {
+    mode: Env["GUICHET_RETRIEVAL"];
+    rrfK: number;
+    candidates: number;
+    denseWeight: number;
+    rerankCandidates: number;
+  };
+  /** The re-ranking stage: none, the offline whole-fiche BM25, or a /rerank endpoint. */
+  rerank: { kind: "none" } | { kind: "fiche" } | ({ kind: "remote" } & RemoteRerankerOptions);
   /** The dense leg's model: the offline LSA, or an OpenAI-compatible /embeddings endpoint. */
   embeddings: { kind: "lsa" } | ({ kind: "openai" } & RemoteEmbeddingsConfig);
   requestTimeoutMs: number;
@@ -108,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cleaned.GUICHET_EMBEDDINGS === "openai" && !apiKey) {
     problems.push("GUICHET_EMBEDDINGS_API_KEY: required (or OPENAI_API_KEY) when GUICHET_EMBEDDINGS=openai");
   }
+  if (cleaned.GUICHET_RERANK === "remote" && !cleaned.GUICHET_RERANK_BASE_URL) {
+    problems.push("GUICHET_RERANK_BASE_URL: required when GUICHET_RERANK=remote");
+  }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -141,7 +159,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rrfK: e.GUICHET_RRF_K,
       candidates: e.GUICHET_CANDIDATES,
       denseWeight: e.GUICHET_DENSE_WEIGHT,
+      rerankCandidates: e.GUICHET_RERANK_CANDIDATES,
     },
+    rerank:
+      e.GUICHET_RERANK === "remote"
+        ? {
+            kind: "remote",
+            baseUrl: e.GUICHET_RERANK_BASE_URL!,
+            model: e.GUICHET_RERANK_MODEL,
+            ...(e.GUICHET_RERANK_API_KEY ? { apiKey: e.GUICHET_RERANK_API_KEY } : {}),
+            timeoutMs: e.GUICHET_RERANK_TIMEOUT_MS,
+          }
+        : { kind: e.GUICHET_RERANK },
     maxPerFiche: e.GUICHET_MAX_PER_FICHE,
     requestTimeoutMs: e.GUICHET_REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 import type { Chunk } from "../../corpus/chunk.js";
 import type { DenseHit, DenseIndex } from "./dense-index.js";
 import { DEFAULT_RRF_K, reciprocalRankFusion } from "./fusion.js";
+import { expandQuestionText } from "./query-expansion.js";
+import { applyOrder, type Reranker } from "./rerank.js";
 import { chunkFilter, groupByFiche, type SearchHit, type SearchIndex, type SearchOptions } from "./search-index.js";
 
 export type RetrievalMode = "bm25" | "dense" | "hybrid";
@@ -14,6 +16,8 @@ export interface RetrieverOptions {
   candidates: number;
   /** Weight of the dense leg in the fusion (the BM25 leg weighs 1). */
   denseWeight: number;
+  /** Fiches of the first stage the re-ranker reorders. */
+  rerankCandidates: number;
 }
 
 export const DEFAULT_RETRIEVER_OPTIONS: RetrieverOptions = {
@@ -22,6 +26,7 @@ export const DEFAULT_RETRIEVER_OPTIONS: RetrieverOptions = {
   candidates: 100,
   // Tuned on the dev split: the offline LSA leg helps recall but is a weaker ranker than BM25.
   denseWeight: 0.3,
+  rerankCandidates: 30,
 };
 
 /**
@@ -39,6 +44,11 @@ export interface DenseLeg {
 
 export interface RetrieveOptions extends SearchOptions {
   mode?: RetrievalMode;
+  /** Run the re-ranking stage when the retriever has one (default true). */
+  rerank?: boolean;
+  /** Told when a stage fails and the retrieval falls back (e.g. "rerank_unavailable"). */
+  onDegraded?: (what: string) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -52,6 +62,7 @@ export class Retriever {
     readonly lexical: SearchIndex,
     readonly dense?: DenseLeg,
     options: Partial<RetrieverOptions> = {},
+    readonly reranker?: Reranker,
   ) {
     this.options = { ...DEFAULT_RETRIEVER_OPTIONS, ...options };
   }
@@ -68,38 +79,104 @@ export class Retriever {
   /** Retrieval with a local dense leg (or none). */
   search(question: string, options: RetrieveOptions = {}): SearchHit[] {
     const mode = this.effectiveMode(options.mode);
-    if (mode === "bm25") return this.fuse(question, options, mode, []);
-    const embeddings = this.dense!.embeddings;
-    if (!embeddings.embedText) throw new Error(`the ${embeddings.name} embeddings are remote: use searchAsync`);
-    return this.fuse(question, options, mode, this.denseCandidates(embeddings.embedText(question), options));
+    let dense: DenseHit[] = [];
+    if (mode !== "bm25") {
+      const embeddings = this.dense!.embeddings;
+      if (!embeddings.embedText) throw new Error(`the ${embeddings.name} embeddings are remote: use searchAsync`);
+      dense = this.denseCandidates(embeddings.embedText(expandQuestionText(question)), options);
+    }
+    const ranked = this.fuse(question, options, mode, dense);
+    const reranker = this.rerankerFor(options);
+    if (!reranker) return this.finish(ranked, options);
+    if (!reranker.local) throw new Error(`the ${reranker.name} re-ranker is remote: use searchAsync`);
+    const candidates = this.rerankCandidates(ranked);
+    return this.finish(ranked, options, reranker.rerank(question, candidates) as string[], candidates);
   }
 
   /** Retrieval with any dense leg, local or remote. */
   async searchAsync(question: string, options: RetrieveOptions = {}): Promise<SearchHit[]> {
     const mode = this.effectiveMode(options.mode);
-    if (mode === "bm25") return this.fuse(question, options, mode, []);
-    const embeddings = this.dense!.embeddings;
-    const vector = embeddings.embedText ? embeddings.embedText(question) : await embeddings.embedQuery!(question);
-    return this.fuse(question, options, mode, this.denseCandidates(vector, options));
+    let dense: DenseHit[] = [];
+    if (mode !== "bm25") {
+      const embeddings = this.dense!.embeddings;
+      const text = expandQuestionText(question);
+      const vector = embeddings.embedText ? embeddings.embedText(text) : await embeddings.embedQuery!(text);
+      dense = this.denseCandidates(vector, options);
+    }
+    const ranked = this.fuse(question, options, mode, dense);
+    const reranker = this.rerankerFor(options);
+    if (!reranker) return this.finish(ranked, options);
+    const candidates = this.rerankCandidates(ranked);
+    try {
+      return this.finish(ranked, options, await reranker.rerank(question, candidates, options.signal), candidates);
+    } catch {
+      options.onDegraded?.("rerank_unavailable");
+      return this.finish(ranked, options);
+    }
   }
 
   /** Distinct fiche ids in rank order (for evaluation by fiche). */
-  rankFiches(question: string, k = 10, mode?: RetrievalMode): string[] {
-    return this.search(question, { k, maxPerFiche: 1, ...(mode ? { mode } : {}) }).map((hit) => hit.chunk.ficheId);
+  rankFiches(question: string, k = 10, mode?: RetrievalMode, rerank = true): string[] {
+    return this.search(question, { k, maxPerFiche: 1, rerank, ...(mode ? { mode } : {}) }).map((hit) => hit.chunk.ficheId);
   }
 
-  async rankFichesAsync(question: string, k = 10, mode?: RetrievalMode): Promise<string[]> {
-    const hits = await this.searchAsync(question, { k, maxPerFiche: 1, ...(mode ? { mode } : {}) });
+  async rankFichesAsync(question: string, k = 10, mode?: RetrievalMode, rerank = true): Promise<string[]> {
+    const hits = await this.searchAsync(question, { k, maxPerFiche: 1, rerank, ...(mode ? { mode } : {}) });
     return hits.map((hit) => hit.chunk.ficheId);
+  }
+
+  private rerankerFor(options: RetrieveOptions): Reranker | undefined {
+    return options.rerank === false || (options.k ?? 10) <= 0 ? undefined : this.reranker;
+  }
+
+  /** The first stage's best fiches, each with its title and best passage. */
+  private rerankCandidates(ranked: Array<{ doc: number; score: number }>): Array<{ ficheId: string; text: string }> {
+    return groupByFiche(ranked, this.chunks, this.options.rerankCandidates, 1).map(({ chunk }) => ({
+      ficheId: chunk.ficheId,
+      text: `${chunk.title}\n${chunk.text}`,
+    }));
+  }
+
+  /**
+   * Top-k chunks, at most `maxPerFiche` per fiche; with a re-ranked order, the re-ranked fiches come first
+   * (each with its best chunks), then the rest of the first stage.
+   */
+  private finish(
+    ranked: Array<{ doc: number; score: number }>,
+    options: RetrieveOptions,
+    reranked?: string[],
+    candidates?: Array<{ ficheId: string }>,
+  ): SearchHit[] {
+    const k = options.k ?? 10;
+    const maxPerFiche = options.maxPerFiche ?? 2;
+    if (!reranked || !candidates) return groupByFiche(ranked, this.chunks, k, maxPerFiche);
+    const order = applyOrder(
+      candidates.map((c) => c.ficheId),
+      reranked,
+    );
+    const position = new Map(order.map((id, i) => [id, i]));
+    const keyed = ranked.map((hit, i) => ({ hit, i, pos: position.get(this.chunks[hit.doc]!.ficheId) ?? order.length }));
+    keyed.sort((a, b) => a.pos - b.pos || a.i - b.i);
+    return groupByFiche(
+      keyed.map((x) => x.hit),
+      this.chunks,
+      k,
+      maxPerFiche,
+    );
   }
 
   private candidateCount(options: RetrieveOptions): number {
     return Math.max(this.options.candidates, (options.k ?? 10) * 20);
   }
 
-  private fuse(question: string, options: RetrieveOptions, mode: RetrievalMode, dense: DenseHit[]): SearchHit[] {
-    const k = options.k ?? 10;
-    if (k <= 0) return [];
+  /** First stage: chunk numbers ranked by BM25, by the dense leg, or by their fusion. */
+  private fuse(
+    question: string,
+    options: RetrieveOptions,
+    mode: RetrievalMode,
+    dense: DenseHit[],
+  ): Array<{ doc: number; score: number }> {
+    if ((options.k ?? 10) <= 0) return [];
     const lexical =
       mode === "dense" ? [] : this.lexical.candidates(question, this.candidateCount(options), chunkFilter(this.chunks, options));
     const ranked =
@@ -111,7 +188,7 @@ export class Retriever {
         : mode === "dense"
           ? dense
           : lexical;
-    return groupByFiche(ranked, this.chunks, k, options.maxPerFiche ?? 2);
+    return ranked;
   }
 
   termWeight(term: string): number {

@@ -2,6 +2,10 @@ import type { Chunk } from "../../corpus/chunk.js";
 import { analyze } from "./analyzer.js";
 import { expandQuery } from "./query-expansion.js";
 import { Bm25Index, DEFAULT_BM25, type BinaryBm25Meta, type Bm25Params, type SerializedBm25 } from "./bm25.js";
+import { chunkFields, type FieldName } from "./chunk-fields.js";
+import { FicheIndex, type BinaryFicheIndexMeta } from "./fiche-index.js";
+
+export { chunkFields, type FieldName } from "./chunk-fields.js";
 
 export interface SearchOptions {
   /** Number of chunks returned (top-k). */
@@ -25,8 +29,6 @@ export interface SearchConfig {
   bm25: Bm25Params;
 }
 
-export type FieldName = "title" | "heads" | "summary" | "body";
-
 export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   // Tuned on the dev split: the title repeats on every chunk of a fiche, so a small margin over the body is enough.
   weights: { title: 1.2, heads: 1.05, summary: 1, body: 1 },
@@ -41,16 +43,8 @@ export interface SerializedSearchIndex {
 export interface BinarySearchIndexMeta {
   chunks: Chunk[];
   bm25: BinaryBm25Meta;
-}
-
-/** The text of each field of a chunk, before analysis. */
-export function chunkFields(chunk: Chunk): Record<FieldName, string> {
-  return {
-    title: chunk.title,
-    heads: [...chunk.path, chunk.theme].join(" "),
-    summary: chunk.summary ?? "",
-    body: chunk.text,
-  };
+  /** The fiche-level index, its postings stored after the chunks' ones from `dataAt`. */
+  ficheIndex?: { meta: BinaryFicheIndexMeta; dataAt: number };
 }
 
 /** Keeps chunk numbers whose audience and source are among those asked (none asked: all). */
@@ -93,6 +87,8 @@ export class SearchIndex {
     readonly chunks: Chunk[],
     readonly bm25: Bm25Index,
     readonly config: SearchConfig,
+    /** Whole-fiche BM25, for re-ranking (absent from indexes serialised as JSON). */
+    readonly ficheIndex?: FicheIndex,
   ) {}
 
   static build(chunks: Chunk[], config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
@@ -105,7 +101,7 @@ export class SearchIndex {
         body: analyze(fields.body),
       };
     });
-    return new SearchIndex(chunks, Bm25Index.build(docs), config);
+    return new SearchIndex(chunks, Bm25Index.build(docs), config, FicheIndex.build(chunks));
   }
 
   static fromJSON(data: SerializedSearchIndex, config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
@@ -119,11 +115,22 @@ export class SearchIndex {
   /** Disk form: chunks and term lists as JSON, postings as one Int32Array (fast to load, little garbage). */
   toBinary(): { meta: BinarySearchIndexMeta; data: Int32Array } {
     const { meta, data } = this.bm25.toBinary();
-    return { meta: { chunks: this.chunks, bm25: meta }, data };
+    if (!this.ficheIndex) return { meta: { chunks: this.chunks, bm25: meta }, data };
+    const fiches = this.ficheIndex.toBinary();
+    const all = new Int32Array(data.length + fiches.data.length);
+    all.set(data);
+    all.set(fiches.data, data.length);
+    return { meta: { chunks: this.chunks, bm25: meta, ficheIndex: { meta: fiches.meta, dataAt: data.length } }, data: all };
   }
 
   static fromBinary(meta: BinarySearchIndexMeta, data: Int32Array, config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
-    return new SearchIndex(meta.chunks, Bm25Index.fromBinary(meta.bm25, data), config);
+    const fiches = meta.ficheIndex;
+    return new SearchIndex(
+      meta.chunks,
+      Bm25Index.fromBinary(meta.bm25, fiches ? data.subarray(0, fiches.dataAt) : data),
+      config,
+      fiches ? FicheIndex.fromBinary(fiches.meta, data.subarray(fiches.dataAt)) : undefined,
+    );
   }
 
   get ficheCount(): number {

@@ -1,0 +1,65 @@
+import type { Chunk } from "../../corpus/chunk.js";
+import { analyze } from "./analyzer.js";
+import { Bm25Index, type BinaryBm25Meta } from "./bm25.js";
+import { expandQuery } from "./query-expansion.js";
+import { chunkFields } from "./chunk-fields.js";
+
+export interface BinaryFicheIndexMeta {
+  ficheIds: string[];
+  bm25: BinaryBm25Meta;
+}
+
+/** Field weights of the fiche-level ranking (chosen on the dev split). */
+const FICHE_WEIGHTS = { title: 1.5, heads: 1, summary: 1, body: 1 };
+const FICHE_BM25 = { k1: 1.2, b: 0.75 };
+
+/**
+ * BM25 over whole fiches (title and summary once, every heading and paragraph): the evidence a fiche gives
+ * as a whole, which a ranking of its chunks one by one misses. Used to re-rank the first stage's fiches.
+ */
+export class FicheIndex {
+  private readonly numbers: Map<string, number>;
+
+  private constructor(
+    readonly ficheIds: string[],
+    readonly bm25: Bm25Index,
+  ) {
+    this.numbers = new Map(ficheIds.map((id, i) => [id, i]));
+  }
+
+  static build(chunks: Chunk[]): FicheIndex {
+    const ficheIds: string[] = [];
+    const docs = new Map<string, { title: string[]; summary: string[]; heads: string[]; body: string[] }>();
+    for (const chunk of chunks) {
+      const fields = chunkFields(chunk);
+      let doc = docs.get(chunk.ficheId);
+      if (!doc) {
+        doc = { title: analyze(fields.title), summary: analyze(fields.summary), heads: [], body: [] };
+        docs.set(chunk.ficheId, doc);
+        ficheIds.push(chunk.ficheId);
+      }
+      doc.heads.push(...analyze(fields.heads));
+      doc.body.push(...analyze(fields.body));
+    }
+    return new FicheIndex(ficheIds, Bm25Index.build(ficheIds.map((id) => docs.get(id)!)));
+  }
+
+  toBinary(): { meta: BinaryFicheIndexMeta; data: Int32Array } {
+    const { meta, data } = this.bm25.toBinary();
+    return { meta: { ficheIds: this.ficheIds, bm25: meta }, data };
+  }
+
+  static fromBinary(meta: BinaryFicheIndexMeta, data: Int32Array): FicheIndex {
+    return new FicheIndex(meta.ficheIds, Bm25Index.fromBinary(meta.bm25, data));
+  }
+
+  /** The given fiches ordered by their whole-fiche BM25 score for the question (unmatched ones dropped). */
+  rank(question: string, ficheIds: string[]): string[] {
+    const wanted = new Set(ficheIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined));
+    if (wanted.size === 0) return [];
+    const query = expandQuery(question);
+    return this.bm25
+      .search(query, FICHE_WEIGHTS, wanted.size, FICHE_BM25, (doc) => wanted.has(doc))
+      .map((hit) => this.ficheIds[hit.doc]!);
+  }
+}
