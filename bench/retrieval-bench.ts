@@ -140,7 +140,7 @@ function ficheIdsOf(result: Results<unknown>): string[] {
   return distinctFiches(result.hits.map((hit) => (hit.document as { ficheId: string }).ficheId));
 }
 
-function commitId(): string {
+export function commitId(): string {
   try {
     return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   } catch {
@@ -149,15 +149,15 @@ function commitId(): string {
 }
 
 /** Replaces what lies between the section markers of `existing` (appending the markers when absent). */
-export function replaceSection(existing: string, section: string): string {
-  const block = `${SECTION_START}\n${section.trimEnd()}\n${SECTION_END}`;
-  const start = existing.indexOf(SECTION_START);
-  const end = start === -1 ? -1 : existing.indexOf(SECTION_END, start);
+export function replaceSection(existing: string, section: string, markers = { start: SECTION_START, end: SECTION_END }): string {
+  const block = `${markers.start}\n${section.trimEnd()}\n${markers.end}`;
+  const start = existing.indexOf(markers.start);
+  const end = start === -1 ? -1 : existing.indexOf(markers.end, start);
   if (start === -1 || end === -1) {
     const sep = existing === "" || existing.endsWith("\n\n") ? "" : existing.endsWith("\n") ? "\n" : "\n\n";
     return `${existing}${sep}${block}\n`;
   }
-  return existing.slice(0, start) + block + existing.slice(end + SECTION_END.length);
+  return existing.slice(0, start) + block + existing.slice(end + markers.end.length);
 }
 
 interface BenchOptions {

@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { DenseIndex } from "../tools/search/dense-index.js";
 import { LsaEmbeddings } from "../tools/search/embeddings/lsa.js";
 import { SearchIndex, type BinarySearchIndexMeta } from "../tools/search/search-index.js";
 import { INDEX_FORMAT_VERSION, type DenseBuild, type FicheRecord, type IndexManifest } from "./build-index.js";
+import type { Chunk } from "./chunk.js";
 import type { FicheSource } from "./sources/source.js";
 
 const MANIFEST = "manifest.json";
 const INDEX = "index.json";
+/** One chunk per line: a single JSON text of a large knowledge base would pass V8's longest string. */
+const CHUNKS = "chunks.jsonl";
 const POSTINGS = "postings.bin";
 const LSA_META = "lsa.json";
 const LSA_PROJECTION = "lsa.bin";
@@ -33,7 +36,7 @@ export interface LoadedIndex {
   remoteDense?: RemoteDense;
 }
 
-interface StoredIndex extends BinarySearchIndexMeta {
+interface StoredIndex extends Omit<BinarySearchIndexMeta, "chunks"> {
   fiches: Record<string, FicheRecord>;
 }
 
@@ -57,10 +60,39 @@ export function saveIndex(
     for (const file of [LSA_META, LSA_PROJECTION, HNSW]) rmSync(join(dir, file), { force: true });
   }
   const { meta, data } = index.toBinary();
-  const stored: StoredIndex = { ...meta, fiches };
+  const { chunks, ...rest } = meta;
+  const stored: StoredIndex = { ...rest, fiches };
   writeAtomically(join(dir, POSTINGS), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  writeLinesAtomically(join(dir, CHUNKS), chunks);
   writeAtomically(join(dir, INDEX), JSON.stringify(stored));
   writeAtomically(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Writes one JSON value per line, a batch of lines at a time. */
+function writeLinesAtomically(path: string, values: unknown[]): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    for (let i = 0; i < values.length; i += 5000) {
+      writeSync(fd, `${values.slice(i, i + 5000).map((v) => JSON.stringify(v)).join("\n")}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Parses a JSON-lines file line by line from its bytes (never as one string). */
+function readJsonLines<T>(path: string): T[] {
+  const bytes = readFileSync(path);
+  const values: T[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    if (end > start) values.push(JSON.parse(bytes.toString("utf8", start, end)) as T);
+    start = end + 1;
+  }
+  return values;
 }
 
 function writeAtomically(path: string, content: string | Uint8Array): void {
@@ -88,8 +120,9 @@ export function loadIndex(dir: string): LoadedIndex {
       ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
       : new Int32Array(new Uint8Array(bytes).buffer);
   const stored = JSON.parse(readFileSync(join(dir, INDEX), "utf8")) as StoredIndex;
+  const chunks = readJsonLines<Chunk>(join(dir, CHUNKS));
   const index = SearchIndex.fromBinary(
-    { chunks: stored.chunks, bm25: stored.bm25, ...(stored.ficheIndex ? { ficheIndex: stored.ficheIndex } : {}) },
+    { chunks, bm25: stored.bm25, ...(stored.ficheIndex ? { ficheIndex: stored.ficheIndex } : {}) },
     data,
   );
   return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir), ...loadRemoteDense(dir) };
@@ -141,7 +174,7 @@ export function staleReason(
 ): string | undefined {
   const list = Array.isArray(sources) ? sources : [sources];
   const manifest = readManifest(dir);
-  if (!manifest || !existsSync(join(dir, INDEX)) || !existsSync(join(dir, POSTINGS))) return "no index";
+  if (!manifest || ![INDEX, POSTINGS, CHUNKS].every((f) => existsSync(join(dir, f)))) return "no index";
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION) {
     return `index format ${manifest.formatVersion} is not ${INDEX_FORMAT_VERSION}`;
   }

@@ -194,3 +194,45 @@ describe("Bm25Index serialisation", () => {
     for (const query of queries) expect(copy.search(query, weights, 10)).toEqual(index.search(query, weights, 10));
   });
 });
+
+describe("Bm25Index.search (MaxScore pruning)", () => {
+  // Seeded documents over a small vocabulary with skewed frequencies, so some terms are rare and some common.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const vocabulary = Array.from({ length: 60 }, (_, i) => `t${i}`);
+  const pick = () => vocabulary[Math.floor(vocabulary.length * random() ** 2.5)]!;
+  const docs = Array.from({ length: 600 }, () => ({
+    title: Array.from({ length: 1 + Math.floor(random() * 4) }, pick),
+    body: Array.from({ length: 5 + Math.floor(random() * 60) }, pick),
+  }));
+  const index = Bm25Index.build(docs);
+  const weights = { title: 2, body: 1 };
+
+  /** Every document scored, the reference the pruned search must match. */
+  function exhaustive(query: Map<string, number>, limit: number): Array<{ doc: number; score: number }> {
+    const all = docs.map((_, doc) => ({ doc, score: 0 }));
+    for (const [field, weight] of Object.entries(weights)) {
+      for (const [term, qw] of query) {
+        for (const hit of index.search(new Map([[term, qw * weight]]), { [field]: 1 }, docs.length)) all[hit.doc]!.score += hit.score;
+      }
+    }
+    return all.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
+  }
+
+  it("returns exactly the exhaustive top-k, whatever the query and the limit", () => {
+    for (let q = 0; q < 200; q++) {
+      const query = new Map(Array.from({ length: 1 + Math.floor(random() * 12) }, () => [pick(), random() < 0.3 ? 0.7 : 1] as const));
+      const limit = [1, 5, 20, 200][q % 4]!;
+      const got = index.search(query, weights, limit);
+      const want = exhaustive(query, limit);
+      expect(got.map((h) => h.score)).toEqual(want.map((h) => expect.closeTo(h.score, 9)));
+    }
+  });
+
+  it("keeps its filter when pruning, and leaves no score behind for the next query", () => {
+    const query = new Map([["t0", 1], ["t1", 1], ["t30", 1]]);
+    const even = index.search(query, weights, 10, undefined, (doc) => doc % 2 === 0);
+    expect(even.every((h) => h.doc % 2 === 0)).toBe(true);
+    expect(index.search(query, weights, 10)).toEqual(index.search(query, weights, 10));
+  });
+});

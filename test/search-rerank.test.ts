@@ -136,7 +136,8 @@ describe("re-ranking configuration", () => {
 
 describe("expandQuestionText", () => {
   it("appends the official wording the dense leg embeds, and leaves plain questions alone", () => {
-    expect(expandQuestionText("mon proprio garde ma caution")).toBe("mon proprio garde ma caution propriétaire bailleur dépôt garantie garde enfant résidence");
+    expect(expandQuestionText("mon proprio ne rend pas ma caution")).toBe("mon proprio ne rend pas ma caution propriétaire bailleur dépôt garantie");
+    expect(expandQuestionText("un baby-sitter le soir")).toBe("un baby-sitter le soir garde enfant domicile");
     expect(expandQuestionText("passeport biométrique")).toBe("passeport biométrique");
   });
 });

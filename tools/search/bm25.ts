@@ -44,6 +44,8 @@ export interface ScoredDoc {
 
 export class Bm25Index {
   private readonly normCache = new Map<string, Float32Array>();
+  private readonly boundCache = new Map<string, number>();
+  private scratch: Float64Array | undefined;
 
   private constructor(
     readonly docCount: number,
@@ -168,29 +170,122 @@ export class Bm25Index {
     params: Bm25Params = DEFAULT_BM25,
     accept?: (doc: number) => boolean,
   ): ScoredDoc[] {
-    const scores = new Float64Array(this.docCount);
-    const touched: number[] = [];
-
+    if (limit <= 0) return [];
+    const lists: QueryList[] = [];
     for (const [fieldName, weight] of Object.entries(weights)) {
       const field = this.fields.get(fieldName);
       if (!field || weight === 0) continue;
+      const fieldNorms = this.fieldNorms(fieldName, field, params);
       for (const [term, queryWeight] of query) {
-        const list = field.postings.get(term);
-        if (!list) continue;
-        const half = list.length / 2;
-        const idf = this.idf(fieldName, term) * weight * queryWeight;
-        const fieldNorms = this.fieldNorms(fieldName, field, params);
-        for (let i = 0; i < half; i++) {
-          const doc = list[i]!;
-          const tf = list[half + i]!;
-          if (scores[doc] === 0) touched.push(doc);
-          scores[doc]! += (idf * tf * (params.k1 + 1)) / (tf + fieldNorms[doc]!);
-        }
+        const postings = field.postings.get(term);
+        if (!postings) continue;
+        const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
+        const bound = factor * this.maxSaturation(fieldName, term, postings, fieldNorms, params);
+        lists.push({ postings, half: postings.length / 2, factor, norms: fieldNorms, bound });
       }
     }
-    if (limit <= 0) return [];
-    return topK(touched, scores, limit, accept);
+    // MaxScore: lists by decreasing upper bound; once the lists left cannot lift an unseen document into
+    // the best `limit`, they only complete the scores of documents that still can (by binary search).
+    lists.sort((a, b) => b.bound - a.bound);
+    // One score array per index, reused: allocating and zeroing one per query costs as much as a short query.
+    const scores = (this.scratch ??= new Float64Array(this.docCount));
+    const touched: number[] = [];
+    try {
+      return this.maxScore(lists, scores, touched, limit, accept);
+    } finally {
+      for (const doc of touched) scores[doc] = 0;
+    }
   }
+
+  private maxScore(
+    lists: QueryList[],
+    scores: Float64Array,
+    touched: number[],
+    limit: number,
+    accept?: (doc: number) => boolean,
+  ): ScoredDoc[] {
+    const rest = new Float64Array(lists.length + 1);
+    for (let i = lists.length - 1; i >= 0; i--) rest[i] = rest[i + 1]! + lists[i]!.bound;
+    let best = 0;
+    let i = 0;
+    let threshold = 0;
+    let checkedAt = Number.POSITIVE_INFINITY;
+    for (; i < lists.length; i++) {
+      // The k-th best score costs a pass over the touched documents: recomputed only as the bound drops.
+      if (rest[i]! < best && rest[i]! < 0.8 * checkedAt && touched.length >= limit) {
+        checkedAt = rest[i]!;
+        threshold = kthBest(touched, scores, limit, accept);
+        if (rest[i]! < threshold) break;
+      }
+      const { postings, half, factor, norms: fieldNorms } = lists[i]!;
+      for (let j = 0; j < half; j++) {
+        const doc = postings[j]!;
+        const tf = postings[half + j]!;
+        if (scores[doc] === 0) touched.push(doc);
+        const score = (scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!));
+        if (score > best) best = score;
+      }
+    }
+    if (i === lists.length) return topK(touched, scores, limit, accept);
+    const candidates = touched.filter((doc) => scores[doc]! + rest[i]! >= threshold);
+    for (let l = i; l < lists.length; l++) {
+      const { postings, half, factor, norms: fieldNorms } = lists[l]!;
+      for (const doc of candidates) {
+        const at = findDoc(postings, half, doc);
+        if (at === -1) continue;
+        const tf = postings[half + at]!;
+        scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!);
+      }
+    }
+    return topK(candidates, scores, limit, accept);
+  }
+
+  /** Highest tf / (tf + norm) over a posting list (cached per list and parameters): its score's upper bound. */
+  private maxSaturation(field: string, term: string, postings: Int32Array, fieldNorms: Float32Array, params: Bm25Params): number {
+    const key = `${field}|${term}|${params.k1}|${params.b}`;
+    let max = this.boundCache.get(key);
+    if (max === undefined) {
+      max = 0;
+      const half = postings.length / 2;
+      for (let j = 0; j < half; j++) {
+        const tf = postings[half + j]!;
+        const saturation = tf / (tf + fieldNorms[postings[j]!]!);
+        if (saturation > max) max = saturation;
+      }
+      this.boundCache.set(key, max);
+    }
+    return max;
+  }
+}
+
+interface QueryList {
+  postings: Int32Array;
+  half: number;
+  /** idf × field weight × query weight × (k1 + 1). */
+  factor: number;
+  norms: Float32Array;
+  /** Highest score this list can add to a document. */
+  bound: number;
+}
+
+/** Position of `doc` among the sorted ids of a posting list, or -1. */
+function findDoc(postings: Int32Array, half: number, doc: number): number {
+  let lo = 0;
+  let hi = half - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = postings[mid]!;
+    if (at === doc) return mid;
+    if (at < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The `k`-th best score among the documents (0 when fewer than k are accepted). */
+function kthBest(docs: number[], scores: Float64Array, k: number, accept?: (doc: number) => boolean): number {
+  const best = topK(docs, scores, k, accept);
+  return best.length < k ? 0 : best[k - 1]!.score;
 }
 
 const better = (a: ScoredDoc, b: ScoredDoc) => a.score > b.score || (a.score === b.score && a.doc < b.doc);

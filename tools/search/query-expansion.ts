@@ -2,15 +2,35 @@ import { analyze, foldAccents } from "./analyzer.js";
 import { CITIZEN_TO_OFFICIAL } from "./thesaurus.js";
 
 
-const PATTERNS = Object.entries(CITIZEN_TO_OFFICIAL).map(([key, value]) => ({
-  pattern: new RegExp(`(?:^|[^\\p{L}\\p{N}])${key.replace(/ /g, "\\s+")}(?=$|[^\\p{L}\\p{N}])`, "u"),
-  official: value,
-  terms: analyze(value),
-}));
+interface ThesaurusEntry {
+  words: string[];
+  official: string;
+  terms: string[];
+}
 
-function matchingEntries(question: string): typeof PATTERNS {
-  const folded = foldAccents(question.toLowerCase()).replace(/['’]/g, " ");
-  return PATTERNS.filter(({ pattern }) => pattern.test(folded));
+/** Entries by their first word, so a question is matched in one pass over its words. */
+const BY_FIRST_WORD = new Map<string, ThesaurusEntry[]>();
+for (const [key, official] of Object.entries(CITIZEN_TO_OFFICIAL)) {
+  const words = foldedWords(key);
+  const list = BY_FIRST_WORD.get(words[0]!) ?? [];
+  list.push({ words, official, terms: analyze(official) });
+  BY_FIRST_WORD.set(words[0]!, list);
+}
+
+function foldedWords(text: string): string[] {
+  return foldAccents(text.toLowerCase()).split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+}
+
+/** Thesaurus entries whose words appear in the question, as whole words in a row, in the table's order. */
+function matchingEntries(question: string): ThesaurusEntry[] {
+  const words = foldedWords(question);
+  const found = new Set<ThesaurusEntry>();
+  words.forEach((word, i) => {
+    for (const entry of BY_FIRST_WORD.get(word) ?? []) {
+      if (entry.words.every((w, j) => words[i + j] === w)) found.add(entry);
+    }
+  });
+  return [...found];
 }
 
 /** Weight of an added term relative to a term the user wrote. */
