@@ -6,11 +6,14 @@ import { createClient } from "redis";
 import request from "supertest";
 import type { Capabilities } from "../graphs/capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
+import { rmSync } from "node:fs";
 import { createApp } from "../server/app.js";
+import { startServer } from "../server/main.js";
+import { loadConfig } from "../tools/config.js";
 import { createRateLimiter, SharedStoreWithFallback, type RateLimiter } from "../server/rate-limit.js";
 import { createLogger } from "../tools/logger.js";
 import { authSettings } from "../tools/security-config.js";
-import { subsetCapabilities } from "./helpers/fixtures.js";
+import { FIXTURES_35, subsetCapabilities, tempDir } from "./helpers/fixtures.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const graph = buildGraph();
@@ -188,5 +191,57 @@ describe("when Redis is unreachable", () => {
     expect(logs.text()).toContain("Redis reachable again");
     store.shutdown();
     real.destroy();
+  });
+});
+
+describe("startServer", () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (extra: Record<string, string>) =>
+    loadConfig({
+      GUICHET_INDEX_DIR: dir,
+      GUICHET_SOURCE: "vdd-xml",
+      GUICHET_SOURCE_PATH: FIXTURES_35,
+      PORT: "0",
+      ...extra,
+    });
+
+  it("logs that authentication is off and why, and serves with degraded limits when Redis is down", async () => {
+    const logs = capture();
+    const running = await startServer(config({ GUICHET_REDIS_URL: "redis://127.0.0.1:1" }), logs.logger);
+    try {
+      expect(logs.text()).toContain(
+        "authentication disabled: NODE_ENV=development and no API key or JWT verifier configured (local default); every caller is allowed",
+      );
+      expect(logs.text()).toContain("rate limits shared through Redis");
+      const health = (await (await fetch(`${running.url}/health`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ status: "degraded", rate_limit: { store: "redis", degraded: true } });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("logs the key names (never the keys) when authentication is on, and enforces it", async () => {
+    const logs = capture();
+    const running = await startServer(
+      config({ NODE_ENV: "production", GUICHET_API_KEYS: JSON.stringify([{ name: "a", sha256: digest(KEY_A) }]) }),
+      logs.logger,
+    );
+    try {
+      expect(logs.text()).toMatch(/"api_keys":\["a"\],"jwt":"off","msg":"authentication enabled"/);
+      expect(logs.text()).toContain("rate limits counted in memory (this process only)");
+      const refused = await fetch(`${running.url}/invoke`, { method: "POST", body: "{}" });
+      expect(refused.status).toBe(401);
+      const ok = await fetch(`${running.url}/invoke`, {
+        method: "POST",
+        headers: { "X-API-Key": KEY_A, "Content-Type": "application/json" },
+        body: JSON.stringify({ question: "bonus-malus" }),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("ratelimit-policy")).toMatch(/^"10-per-60s"; q=10; w=60/);
+      expect(logs.text()).not.toContain(KEY_A);
+    } finally {
+      await running.close();
+    }
   });
 });
