@@ -2,7 +2,6 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from "express-rate-limit";
 import type { Logger } from "pino";
 import { RedisStore, type RedisReply } from "rate-limit-redis";
-import { createClient } from "redis";
 import { problems } from "./problems.js";
 
 const WINDOW_MS = 60_000;
@@ -125,6 +124,8 @@ export interface RateLimiterOptions {
 
 /** Connects to Redis without blocking start-up for long: an unreachable Redis means degraded limits, not no server. */
 async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
+  // Loaded only when configured: a memory-only server does not load the client at all.
+  const { createClient } = await import("redis");
   const client = createClient({
     url,
     // Commands fail at once while disconnected instead of queueing behind a dead connection.

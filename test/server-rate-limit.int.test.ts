@@ -214,7 +214,7 @@ describe("startServer", () => {
         "authentication disabled: NODE_ENV=development and no API key or JWT verifier configured (local default); every caller is allowed",
       );
       expect(logs.text()).toContain("rate limits shared through Redis");
-      const health = (await (await fetch(`${running.url}/health`)).json()) as Record<string, unknown>;
+      const health = (await (await fetch(`${running.url}/health`, { headers: { Connection: "close" } })).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ status: "degraded", rate_limit: { store: "redis", degraded: true } });
     } finally {
       await running.close();
@@ -230,11 +230,11 @@ describe("startServer", () => {
     try {
       expect(logs.text()).toMatch(/"api_keys":\["a"\],"jwt":"off","msg":"authentication enabled"/);
       expect(logs.text()).toContain("rate limits counted in memory (this process only)");
-      const refused = await fetch(`${running.url}/invoke`, { method: "POST", body: "{}" });
+      const refused = await fetch(`${running.url}/invoke`, { method: "POST", body: "{}", headers: { Connection: "close" } });
       expect(refused.status).toBe(401);
       const ok = await fetch(`${running.url}/invoke`, {
         method: "POST",
-        headers: { "X-API-Key": KEY_A, "Content-Type": "application/json" },
+        headers: { "X-API-Key": KEY_A, "Content-Type": "application/json", Connection: "close" },
         body: JSON.stringify({ question: "bonus-malus" }),
       });
       expect(ok.status).toBe(200);
