@@ -1,12 +1,25 @@
 import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from "express";
+import cors from "cors";
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
+import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Capabilities } from "../graphs/capabilities.js";
 import type { GuichetGraph } from "../graphs/guichet.js";
 import { runGuichet } from "../graphs/run.js";
+import type { AuthConfig } from "../tools/security-config.js";
 import { tracer } from "../tools/telemetry/tracing.js";
+import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
+import type { RateLimiter } from "./rate-limit.js";
 import { describeIssues, invokeBodySchema } from "./schemas.js";
 
 export interface AppOptions {
@@ -18,6 +31,12 @@ export interface AppOptions {
   maxPerFiche: number;
   requestTimeoutMs: number;
   version: string;
+  /** Default: authentication off (every caller anonymous). startServer passes the configured one. */
+  auth?: AuthConfig;
+  /** Default: no rate limit. startServer always passes one. */
+  rateLimiter?: RateLimiter;
+  /** Browser origins allowed (default none: no CORS headers). */
+  cors?: { origins: string[]; credentials: boolean };
 }
 
 export const BODY_LIMIT = "16kb";
@@ -38,11 +57,20 @@ export function createApp(options: AppOptions) {
   const startedAt = Date.now();
 
   app.use(requestContext(options.logger));
+  // A JSON API: helmet's defaults (no sniffing, no framing, HSTS, a closed CSP) cost nothing here.
+  app.use(helmet());
+  if (options.cors && options.cors.origins.length > 0) app.use(corsPolicy(options.cors));
+  /** What every question route runs first: who is calling, then whether they are within their limit. */
+  const guarded: RequestHandler[] = [
+    authenticate(options.auth ?? { enabled: false, apiKeys: [] }),
+    ...(options.rateLimiter ? [options.rateLimiter.middleware] : []),
+  ];
 
   app.get("/health", (_req, res) => {
     const { snapshot } = options.capabilities;
+    const rateLimit = options.rateLimiter?.status();
     res.json({
-      status: "ok",
+      status: rateLimit?.degraded ? "degraded" : "ok",
       version: options.version,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       index: {
@@ -51,11 +79,13 @@ export function createApp(options: AppOptions) {
         fiches: snapshot.fiches,
         chunks: options.capabilities.search.chunks.length,
       },
+      ...(rateLimit ? { rate_limit: rateLimit } : {}),
     });
   });
 
   app.post(
     "/invoke",
+    ...guarded,
     requireJson,
     express.json({ limit: BODY_LIMIT, strict: false, type: () => true }),
     async (req, res) => {
@@ -97,6 +127,45 @@ export function createApp(options: AppOptions) {
   });
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (bad request line, bad Content-Length, header overflow) never reach
+ * Express: answer them with a JSON problem too, then close the connection.
+ */
+export function installClientErrorHandler(server: Server): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      type: `urn:guichet:problem:${tooLarge ? "headers-too-large" : "bad-request"}`,
+      title: tooLarge ? "Request headers too large" : "Bad request",
+      status,
+      detail: tooLarge ? "the request headers are too large" : "the request is not valid HTTP/1.1",
+      instance: "/",
+      request_id: randomUUID(),
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+        "Content-Type: application/problem+json; charset=utf-8\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
+function corsPolicy(config: { origins: string[]; credentials: boolean }) {
+  return cors({
+    origin: config.origins.includes("*") ? "*" : config.origins,
+    credentials: config.credentials,
+    methods: ["GET", "HEAD", "POST"],
+    allowedHeaders: ["Content-Type", "Authorization", "X-API-Key", "X-Request-Id", "traceparent", "tracestate"],
+    exposedHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "WWW-Authenticate"],
+    maxAge: 600,
+  });
 }
 
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
@@ -141,6 +210,7 @@ function requestContext(logger: Logger) {
           method: req.method,
           path: req.path,
           status: res.statusCode,
+          ...(req.principal && req.principal.kind !== "anonymous" ? { principal: req.principal.id } : {}),
           ms: Math.round((performance.now() - started) * 10) / 10,
           ...(aborted ? { aborted: true } : {}),
         },

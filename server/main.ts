@@ -5,7 +5,8 @@ import { loadCapabilities } from "../graphs/capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { ConfigError, loadConfig, type AppConfig } from "../tools/config.js";
 import { createLogger } from "../tools/logger.js";
-import { createApp } from "./app.js";
+import { createApp, installClientErrorHandler } from "./app.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { startTelemetry } from "./telemetry.js";
 
 export interface RunningServer {
@@ -27,6 +28,19 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const capabilities = await loadCapabilities(config, (message) => logger.info(message), {
     progress: process.stderr.isTTY === true,
   });
+  if (config.auth.enabled) {
+    logger.info(
+      { api_keys: config.auth.apiKeys.map((k) => k.name), jwt: config.auth.jwt?.verifier.kind ?? "off" },
+      "authentication enabled",
+    );
+  } else {
+    logger.warn(`authentication disabled: ${config.auth.disabledReason ?? "not configured"}; every caller is allowed`);
+  }
+  const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger });
+  logger.info(
+    { per_minute: config.rateLimit.perMinute, ...rateLimiter.status() },
+    config.rateLimit.redisUrl ? "rate limits shared through Redis" : "rate limits counted in memory (this process only)",
+  );
   // One throw-away search compiles the hot paths before the first user request.
   capabilities.search.lexical.search("prix du passeport", { k: config.topK });
   const app = createApp({
@@ -38,11 +52,15 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     maxPerFiche: config.maxPerFiche,
     requestTimeoutMs: config.requestTimeoutMs,
     version: packageVersion(),
+    auth: config.auth,
+    rateLimiter,
+    cors: config.cors,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   server.requestTimeout = config.requestTimeoutMs + 5_000;
+  installClientErrorHandler(server);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -61,6 +79,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
       await done;
       clearInterval(sweeper);
       clearTimeout(timer);
+      await rateLimiter.close();
       try {
         await telemetry.shutdown();
       } catch (error) {

@@ -50,6 +50,17 @@ export const problems = {
     new HttpProblem(405, "method-not-allowed", "Method not allowed", `${method} is not allowed on ${path}`, {
       Allow: allow.join(", "),
     }),
+  unauthorized: (detail: string, wwwAuthenticate: string) =>
+    new HttpProblem(401, "unauthorized", "Authentication required", detail, { "WWW-Authenticate": wwwAuthenticate }),
+  forbidden: (detail: string, wwwAuthenticate: string) =>
+    new HttpProblem(403, "forbidden", "Not allowed", detail, { "WWW-Authenticate": wwwAuthenticate }),
+  tooManyRequests: (limit: number, retryAfterS: number) =>
+    new HttpProblem(
+      429,
+      "rate-limited",
+      "Too many requests",
+      `at most ${limit} requests per minute for this caller; retry in ${retryAfterS} s`,
+    ),
   timeout: (ms: number) =>
     new HttpProblem(504, "timeout", "Answer took too long", `no answer within ${ms} ms; please try again`),
   unavailable: (detail: string) => new HttpProblem(503, "unavailable", "Service unavailable", detail),

@@ -30,6 +30,13 @@ describe("loadConfig", () => {
       requestTimeoutMs: 15_000,
       shutdownTimeoutMs: 10_000,
       otel: { serviceName: "guichet" },
+      auth: {
+        enabled: false,
+        disabledReason: "NODE_ENV=development and no API key or JWT verifier configured (local default)",
+        apiKeys: [],
+      },
+      rateLimit: { perMinute: 10, prefix: "guichet:rl:" },
+      cors: { origins: [], credentials: false },
     });
   });
 
@@ -50,6 +57,16 @@ describe("loadConfig", () => {
         GUICHET_SHUTDOWN_TIMEOUT_MS: "3000",
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
         OTEL_SERVICE_NAME: "guichet-prod",
+        GUICHET_API_KEYS: JSON.stringify([{ name: "portal", sha256: "AB".repeat(32), rate_limit_per_minute: 30 }]),
+        GUICHET_JWT_SECRET: "s".repeat(32),
+        GUICHET_JWT_ISSUER: "https://idp.example.fr",
+        GUICHET_JWT_AUDIENCE: "guichet",
+        GUICHET_JWT_SCOPE: "guichet:ask",
+        GUICHET_RATE_LIMIT_PER_MINUTE: "20",
+        GUICHET_REDIS_URL: "redis://127.0.0.1:6379",
+        GUICHET_RATE_LIMIT_PREFIX: "rl:",
+        GUICHET_CORS_ORIGINS: "https://a.example.fr, https://b.example.fr",
+        GUICHET_CORS_CREDENTIALS: "true",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -68,6 +85,18 @@ describe("loadConfig", () => {
       requestTimeoutMs: 2000,
       shutdownTimeoutMs: 3000,
       otel: { endpoint: "http://collector:4318", serviceName: "guichet-prod" },
+      auth: {
+        enabled: true,
+        apiKeys: [{ name: "portal", sha256: "ab".repeat(32), rate_limit_per_minute: 30, scopes: ["invoke"] }],
+        jwt: {
+          verifier: { kind: "secret", secret: "s".repeat(32) },
+          issuer: "https://idp.example.fr",
+          audience: "guichet",
+          requiredScope: "guichet:ask",
+        },
+      },
+      rateLimit: { perMinute: 20, redisUrl: "redis://127.0.0.1:6379", prefix: "rl:" },
+      cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
     });
   });
 

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { authSettings, type AuthConfig } from "./security-config.js";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
@@ -46,6 +47,21 @@ const EnvSchema = z.object({
   GUICHET_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
+  // Security (README: "Security: authentication, rate limits, hardening"); read by tools/security-config.ts.
+  GUICHET_AUTH: z.enum(["on", "off"]).optional(),
+  GUICHET_API_KEYS: z.string().optional(),
+  GUICHET_API_KEYS_FILE: z.string().optional(),
+  GUICHET_JWT_SECRET: z.string().min(32, "must be at least 32 characters (256 bits) for HS256").optional(),
+  GUICHET_JWT_JWKS_FILE: z.string().optional(),
+  GUICHET_JWT_JWKS_URL: z.url().optional(),
+  GUICHET_JWT_ISSUER: z.string().min(1).optional(),
+  GUICHET_JWT_AUDIENCE: z.string().min(1).optional(),
+  GUICHET_JWT_SCOPE: z.string().regex(/^\S+$/, "must be one scope name without spaces").optional(),
+  GUICHET_RATE_LIMIT_PER_MINUTE: positiveInt(10),
+  GUICHET_REDIS_URL: z.url().optional(),
+  GUICHET_RATE_LIMIT_PREFIX: z.string().min(1).default("guichet:rl:"),
+  GUICHET_CORS_ORIGINS: z.string().optional(),
+  GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -75,6 +91,11 @@ export interface AppConfig {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   otel: { endpoint?: string; serviceName: string };
+  auth: AuthConfig;
+  /** Requests per minute per caller; shared through Redis when `redisUrl` is set, per process otherwise. */
+  rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
+  /** Origins allowed to call from a browser (empty: no CORS headers at all). */
+  cors: { origins: string[]; credentials: boolean };
 }
 
 /**
@@ -126,7 +147,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cleaned.GUICHET_RERANK === "remote" && !cleaned.GUICHET_RERANK_BASE_URL) {
     problems.push("GUICHET_RERANK_BASE_URL: required when GUICHET_RERANK=remote");
   }
-  if (!parsed.success || problems.length > 0) {
+  let auth: AuthConfig | undefined;
+  if (parsed.success) {
+    try {
+      auth = authSettings(parsed.data);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  const corsOrigins = (cleaned.GUICHET_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const origin of corsOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s,]+$/.test(origin)) {
+      problems.push(`GUICHET_CORS_ORIGINS: "${origin}" is not an origin such as https://example.fr (scheme and host, no path)`);
+    }
+  }
+  if (corsOrigins.includes("*") && cleaned.GUICHET_CORS_CREDENTIALS === "true") {
+    problems.push("GUICHET_CORS_ORIGINS: the wildcard \"*\" cannot be used with GUICHET_CORS_CREDENTIALS=true; list the origins");
+  }
+  if (!parsed.success || problems.length > 0 || !auth) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const e = parsed.data;
@@ -175,5 +213,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requestTimeoutMs: e.GUICHET_REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,
     otel: { ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}), serviceName: e.OTEL_SERVICE_NAME },
+    auth,
+    rateLimit: {
+      perMinute: e.GUICHET_RATE_LIMIT_PER_MINUTE,
+      ...(e.GUICHET_REDIS_URL ? { redisUrl: e.GUICHET_REDIS_URL } : {}),
+      prefix: e.GUICHET_RATE_LIMIT_PREFIX,
+    },
+    cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
   };
 }
