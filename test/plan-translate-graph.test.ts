@@ -37,6 +37,10 @@ describe("planner rules", () => {
     ["1) prix du passeport 2) perte de la carte vitale", ["prix du passeport", "perte de la carte vitale"]],
     ["Combien coûte un passeport ? Comment déclarer la perte de ma carte Vitale ?", ["Combien coûte un passeport ?", "Comment déclarer la perte de ma carte Vitale ?"]],
     ["prix du passeport ; perte de la carte vitale", ["prix du passeport", "perte de la carte vitale"]],
+    [
+      "Comment renouveler mon passeport et comment déclarer la perte de ma carte Vitale ?",
+      ["Comment renouveler mon passeport", "comment déclarer la perte de ma carte Vitale ?"],
+    ],
   ])("splits %s", (question, parts) => {
     expect(mightBeMultiPart(question)).toBe(true);
     expect(splitQuestion(question)).toEqual(parts);
@@ -50,6 +54,12 @@ describe("planner rules", () => {
     // "et quels documents" continues the same procedure; splitting would search "quels documents" alone.
     "Comment faire une demande de passeport pour un mineur et quels documents fournir ?",
     "Comment renouveler mon passeport et combien ça coûte ?",
+    // Context before the question is one question, however many clauses it has.
+    "Je suis étudiant et je loue un studio à Lille, est-ce que la Caf peut m'aider à payer le loyer ?",
+    "Je vis en France depuis 6 ans avec une carte de séjour et j'aimerais obtenir la nationalité, quelles sont les conditions ?",
+    // A second sentence leaning on the first ("ça", "il", "et …") cannot be searched alone.
+    "J'ai perdu mon passeport. Je dois déclarer la perte à la police ? et le nouveau me coûtera combien ?",
+    "J'ai eu mon permis la semaine dernière, pourquoi je n'ai que 6 points ? ça dure combien de temps ?",
   ])("keeps %s whole", (question) => {
     expect(splitQuestion(question)).toEqual([question]);
   });
