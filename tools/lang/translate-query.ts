@@ -8,6 +8,19 @@ export interface QueryTranslation {
   matched: number;
 }
 
+/**
+ * Glossary translations that say what is asked about a subject, not the subject: a question where the glossary
+ * found only these ("How do I apply for a green card?" → "demande") is left as it is, so that it is declined
+ * rather than answered from any fiche about a "demande".
+ */
+const GENERIC = new Set(
+  [
+    "demande", "prix", "prix coût", "combien prix", "prix combien", "délai", "délai durée", "montant", "gratuit",
+    "renouvellement", "perte", "vol", "échange", "changement", "formulaire", "rendez-vous", "pièces justificatives",
+    "adresse", "portefeuille papiers",
+  ],
+);
+
 /** Acronyms and numbers are kept as they are: "APL", "CAF", "2024" mean the same in every language. */
 const KEEP = /^(?:\p{Lu}{2,6}|\d+(?:[.,]\d+)?)$/u;
 
@@ -23,6 +36,7 @@ export function translateQueryOffline(question: string, language: string): Query
   const kept = (question.match(/[\p{L}\p{N}]+/gu) ?? []).filter(
     (token) => KEEP.test(token) || french.has(foldWords(token)[0] ?? ""),
   );
+  if (kept.length === 0 && !matches.some((m) => !GENERIC.has(m.french))) return { query: question, matched: 0 };
   const seen = new Set<string>();
   const words = [...matches.map((m) => m.french), ...kept]
     .flatMap((term) => term.split(" "))
@@ -32,6 +46,5 @@ export function translateQueryOffline(question: string, language: string): Query
       seen.add(key);
       return true;
     });
-  if (words.length === 0) return { query: question, matched: 0 };
   return { query: words.join(" "), matched: matches.length };
 }
