@@ -221,3 +221,24 @@ describe("answer node with parts", () => {
     expect(fresh.passages!.length).toBeGreaterThan(passport.passages.length);
   });
 });
+
+describe("understand node", () => {
+  it("replies in the language asked for, searching with the question's own language", async () => {
+    const response = await runGuichet(graph, { question: "How much does a passport cost?", language: "es" }, { capabilities: caps });
+    expect(response.language).toBe("es");
+    expect(response.answer.startsWith(translationNotice("es"))).toBe(true);
+    expect(response.citations.map((c) => c.id)).toContain("F34752");
+  });
+
+  it("treats a question without letters as French", async () => {
+    const { understand } = await import("../nodes/understand.js");
+    const update = await understand(
+      {
+        question: "123 ?", requestedLanguage: undefined, normalizedQuestion: "123 ?", language: "fr", questionLanguage: "fr",
+        questionTranslation: "none", subQuestions: [], parts: [], refusal: null, passages: [], reply: null, timings: {}, degradations: [],
+      },
+      { context: { capabilities: caps } },
+    );
+    expect(update).toEqual({ questionLanguage: "fr", language: "fr", questionTranslation: "none" });
+  });
+});
