@@ -26,10 +26,13 @@ export async function langEvalMain(argv: string[], io: CliIo): Promise<number> {
   }
   if (opts.retrieval) {
     const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), false);
-    const rows = await crossLingualRecall(loadLangDataset(opts.retrievalDataset), (query) =>
-      session.capabilities.search.rankFichesAsync(query, 10),
-    );
-    out.push(`retrieval of foreign questions (${opts.retrievalDataset})`, "", formatRecall(rows), "");
+    const rank = (query: string) => session.capabilities.search.rankFichesAsync(query, 10);
+    const foreign = loadLangDataset(opts.retrievalDataset);
+    for (const split of ["dev", "test"] as const) {
+      const part = foreign.filter((i) => (i.split ?? "dev") === split);
+      if (part.length === 0) continue;
+      out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank)), "");
+    }
   }
   await writeLine(io.stdout, out.join("\n").trimEnd());
   return 0;
