@@ -1,3 +1,4 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ingest } from "../corpus/ingest.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
@@ -24,6 +25,18 @@ export interface Capabilities {
   search: Retriever;
   answerer: Answerer;
   snapshot: Snapshot;
+  /** Chat models per LLM role; absent or null means offline (glossary translation, rule-based planning). */
+  chatModels?: ChatModels;
+}
+
+export interface ChatModels {
+  translate?: BaseChatModel | null;
+  plan?: BaseChatModel | null;
+}
+
+/** The chat model of a role, or null when that role is offline. */
+export function chatModelOf(capabilities: Capabilities, role: keyof ChatModels): BaseChatModel | null {
+  return capabilities.chatModels?.[role] ?? null;
 }
 
 /**

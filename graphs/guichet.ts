@@ -1,13 +1,16 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { answer } from "../nodes/answer.js";
 import { guard } from "../nodes/guard.js";
+import { plan, routeAfterPlan } from "../nodes/plan.js";
+import { retrievePart } from "../nodes/retrieve-part.js";
+import { understand } from "../nodes/understand.js";
 import { refuse } from "../nodes/refuse.js";
 import { retrieve } from "../nodes/retrieve.js";
 import { translate } from "../nodes/translate.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
-/** After the guard: refused questions go to `refuse`, the others to retrieval. */
+/** After the guard: refused questions go to `refuse`, the others on to retrieval (through `understand` and `plan`). */
 export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
   return state.refusal ? "refuse" : "retrieve";
 }
@@ -24,6 +27,23 @@ export function buildGraph() {
     )
     .addNode("refuse", tracedNode("refuse", refuse))
     .addNode(
+      "understand",
+      tracedNode("understand", understand, (update) => ({
+        "guichet.question_language": update.questionLanguage ?? "",
+        "guichet.question_translation": update.questionTranslation ?? "none",
+      })),
+    )
+    .addNode(
+      "plan",
+      tracedNode("plan", plan, (update) => ({ "guichet.sub_question_count": update.subQuestions?.length ?? 0 })),
+    )
+    .addNode(
+      "retrieve_part",
+      tracedNode("retrieve_part", retrievePart, (update) => ({
+        "guichet.passage_count": update.parts?.[0]?.passages.length ?? 0,
+      })),
+    )
+    .addNode(
       "retrieve",
       tracedNode("retrieve", retrieve, (update) => ({
         "guichet.passage_count": update.passages?.length ?? 0,
@@ -39,8 +59,11 @@ export function buildGraph() {
     )
     .addNode("translate", tracedNode("translate", translate))
     .addEdge(START, "guard")
-    .addConditionalEdges("guard", routeAfterGuard, ["refuse", "retrieve"])
+    .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "understand" })
+    .addEdge("understand", "plan")
+    .addConditionalEdges("plan", routeAfterPlan, ["retrieve", "retrieve_part"])
     .addEdge("retrieve", "answer")
+    .addEdge("retrieve_part", "answer")
     .addEdge("answer", "translate")
     .addEdge("translate", END)
     .addEdge("refuse", END);

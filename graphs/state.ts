@@ -1,6 +1,13 @@
 import { Annotation } from "@langchain/langgraph";
 import type { Passage, Reply } from "../tools/answer/types.js";
 
+/** Passages retrieved for one sub-question of a multi-part question. */
+export interface PartPassages {
+  index: number;
+  question: string;
+  passages: Passage[];
+}
+
 export interface Refusal {
   reason: RefusalReason;
 }
@@ -21,6 +28,17 @@ export const GuichetState = Annotation.Root({
   normalizedQuestion: Annotation<string>({ reducer: (_, next) => next, default: () => "" }),
   /** Language of the question and of the reply. */
   language: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
+  /** Language detected in the question ("fr" when unsure); the reply's is `language`. */
+  questionLanguage: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
+  /** How `normalizedQuestion` was brought into French. */
+  questionTranslation: Annotation<"none" | "glossary" | "llm">({ reducer: (_, next) => next, default: () => "none" }),
+  /** Sub-questions of a multi-part question (empty for a simple one). */
+  subQuestions: Annotation<string[]>({ reducer: (_, next) => next, default: () => [] }),
+  /** Passages per sub-question, written in parallel by the retrieve_part branches and concatenated. */
+  parts: Annotation<PartPassages[]>({
+    reducer: (acc, next) => [...acc.filter((p) => !next.some((n) => n.index === p.index)), ...next],
+    default: () => [],
+  }),
   refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
   passages: Annotation<Passage[]>({ reducer: (_, next) => next, default: () => [] }),
   reply: Annotation<Reply | null>({ reducer: (_, next) => next, default: () => null }),

@@ -1,11 +1,34 @@
+import { chatModelOf } from "../graphs/capabilities.js";
+import { contextOf, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { translateWithModel } from "../tools/lang/llm-translate.js";
+import { translationNotice } from "../tools/lang/notices.js";
 
 /**
- * Brings the reply into the user's language. French passes through unchanged; other languages are
- * handled by a later translator capability, so for now the reply stays French and the state keeps
- * the language the user asked for.
+ * Brings the reply into the user's language. French passes through. With a translate model, the answer is
+ * translated with its citations, amounts, URLs and cited fiche titles kept; without one, or when the
+ * translation fails or loses one of them, the French answer goes out after a notice in the user's language
+ * and the run is flagged `translation_unavailable`.
  */
-export async function translate(state: GuichetStateType): Promise<GuichetUpdate> {
+export async function translate(state: GuichetStateType, config?: GuichetRunConfig): Promise<GuichetUpdate> {
   if (state.language === "fr" || !state.reply) return {};
-  return { degradations: ["translation_unavailable"] };
+  // Only capabilities handed in the context can carry a model; a host without them runs offline.
+  const capabilities = contextOf(config).capabilities;
+  const model = capabilities ? chatModelOf(capabilities, "translate") : null;
+  const degradations = ["translation_unavailable"];
+  if (model) {
+    try {
+      const answer = await translateWithModel(model, state.reply.answer, "fr", state.language, {
+        titles: state.reply.citations.map((c) => c.title),
+        ...(config?.signal ? { signal: config.signal } : {}),
+      });
+      return { reply: { ...state.reply, answer } };
+    } catch {
+      degradations.push("llm_unavailable");
+    }
+  }
+  return {
+    reply: { ...state.reply, answer: `${translationNotice(state.language)}\n\n${state.reply.answer}` },
+    degradations,
+  };
 }

@@ -9,6 +9,7 @@ import type { GuichetStateType } from "../graphs/state.js";
 import { checkQuestion, guard } from "../nodes/guard.js";
 import { refuse } from "../nodes/refuse.js";
 import { translate } from "../nodes/translate.js";
+import { translationNotice } from "../tools/lang/notices.js";
 import { ExtractiveAnswerer, NOT_FOUND_ANSWER } from "../tools/answer/extractive.js";
 import { SearchIndex } from "../tools/search/search-index.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
@@ -57,6 +58,10 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     requestedLanguage: undefined,
     normalizedQuestion: "",
     language: "fr",
+    questionLanguage: "fr",
+    questionTranslation: "none",
+    subQuestions: [],
+    parts: [],
     refusal: null,
     passages: [],
     reply: null,
@@ -79,7 +84,7 @@ describe("runGuichet: answered questions", () => {
   it("runs guard, retrieve, answer and translate and returns the public response", async () => {
     const response = await runGuichet(graph, { question: "Comment obtenir une carte Vitale ?" }, { capabilities: caps });
     expectShape(response);
-    expect(Object.keys(response.timings)).toEqual(["guard", "retrieve", "answer", "translate", "total"]);
+    expect(Object.keys(response.timings)).toEqual(["guard", "understand", "plan", "retrieve", "answer", "translate", "total"]);
     const nodes = response.timings.guard! + response.timings.retrieve! + response.timings.answer! + response.timings.translate!;
     expect(response.timings.total).toBeGreaterThanOrEqual(nodes * 0.99);
     expect(response).toMatchObject({ language: "fr", blocked: false, found: true, degraded: [] });
@@ -214,7 +219,8 @@ describe("runGuichet: languages", () => {
     const en = await runGuichet(graph, { question: "Comment obtenir une carte Vitale ?", language: "en" }, { capabilities: caps });
     expect(en.language).toBe("en");
     expect(en.degraded).toEqual(["translation_unavailable"]);
-    expect(en.answer).toBe(fr.answer);
+    // The French answer comes after a notice, in English, that automatic translation is not configured.
+    expect(en.answer).toBe(`${translationNotice("en")}\n\n${fr.answer}`);
     expect(en.citations).toEqual(fr.citations);
   });
 
@@ -327,6 +333,9 @@ describe("nodes", () => {
     const reply = { answer: "x", citations: [], found: true };
     expect(await translate(state({ language: "fr", reply }))).toEqual({});
     expect(await translate(state({ language: "en", reply: null }))).toEqual({});
-    expect(await translate(state({ language: "en", reply }))).toEqual({ degradations: ["translation_unavailable"] });
+    expect(await translate(state({ language: "en", reply }))).toEqual({
+      reply: { ...reply, answer: `${translationNotice("en")}\n\nx` },
+      degradations: ["translation_unavailable"],
+    });
   });
 });

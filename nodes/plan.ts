@@ -1,0 +1,39 @@
+import { Send } from "@langchain/langgraph";
+import { capabilitiesOf, chatModelOf } from "../graphs/capabilities.js";
+import type { GuichetRunConfig } from "../graphs/configuration.js";
+import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { splitWithModel } from "../tools/plan/llm-split.js";
+import { mightBeMultiPart, splitQuestion } from "../tools/plan/split.js";
+
+/**
+ * Decides whether the question has several parts and splits it. Only full French questions are planned
+ * (glossary keywords have lost their structure). A question the cheap rules see as simple never reaches
+ * the plan model; when the model fails or replies badly, the rules decide.
+ */
+export async function plan(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
+  const question = state.normalizedQuestion;
+  if (state.questionTranslation === "glossary" || !mightBeMultiPart(question)) return { subQuestions: [] };
+  const model = chatModelOf(await capabilitiesOf(config), "plan");
+  let parts: string[];
+  const degradations: string[] = [];
+  if (model) {
+    try {
+      parts = await splitWithModel(model, question, config.signal);
+    } catch {
+      degradations.push("llm_unavailable");
+      parts = splitQuestion(question);
+    }
+  } else parts = splitQuestion(question);
+  return { subQuestions: parts.length > 1 ? parts : [], degradations };
+}
+
+/** What a retrieve_part branch receives: the run's state and its own sub-question. */
+export type PartInput = GuichetStateType & { partIndex: number; partQuestion: string };
+
+/** After planning: one retrieve_part branch per sub-question, run in parallel, or the single retrieval. */
+export function routeAfterPlan(state: GuichetStateType): "retrieve" | Send[] {
+  if (state.subQuestions.length < 2) return "retrieve";
+  return state.subQuestions.map(
+    (partQuestion, partIndex) => new Send("retrieve_part", { ...state, partIndex, partQuestion } satisfies PartInput),
+  );
+}

@@ -1,0 +1,39 @@
+import { capabilitiesOf, chatModelOf } from "../graphs/capabilities.js";
+import type { GuichetRunConfig } from "../graphs/configuration.js";
+import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { detectLanguage } from "../tools/lang/detect.js";
+import { translateWithModel } from "../tools/lang/llm-translate.js";
+import { translateQueryOffline } from "../tools/lang/translate-query.js";
+
+/**
+ * Detects the question's language and brings a non-French question into French for retrieval: with the
+ * translate model when one is configured (falling back to the glossary when it fails), else with the glossary.
+ * The reply's language is the one asked for, or the question's.
+ */
+export async function understand(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
+  const detected = detectLanguage(state.normalizedQuestion).language;
+  const questionLanguage = detected === "und" ? "fr" : detected;
+  const language = state.requestedLanguage ? state.language : questionLanguage;
+  if (questionLanguage === "fr") return { questionLanguage, language, questionTranslation: "none" };
+
+  const model = chatModelOf(await capabilitiesOf(config), "translate");
+  const degradations: string[] = [];
+  if (model) {
+    try {
+      const french = await translateWithModel(model, state.normalizedQuestion, questionLanguage, "fr", {
+        ...(config.signal ? { signal: config.signal } : {}),
+      });
+      return { questionLanguage, language, normalizedQuestion: french, questionTranslation: "llm" };
+    } catch {
+      degradations.push("llm_unavailable");
+    }
+  }
+  const offline = translateQueryOffline(state.normalizedQuestion, questionLanguage);
+  return {
+    questionLanguage,
+    language,
+    normalizedQuestion: offline.query,
+    questionTranslation: offline.matched > 0 ? "glossary" : "none",
+    degradations,
+  };
+}
