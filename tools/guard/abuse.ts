@@ -57,7 +57,7 @@ export function detectAbuse(views: string[]): AbuseKind | null {
     if (!reported && THREATS.test(view)) return "threat";
     if (reported) continue;
     const words = view.split(/[^\p{L}'-]+/u).flatMap((w) => [w, ...w.split(/['-]/)]);
-    if (words.some((w) => FRENCH.has(w))) return "insult";
+    if (words.some((w) => FRENCH.has(w) || FRENCH.has(w.replace(/e?s$/, "")) || FRENCH.has(w.replace(/s$/, "")))) return "insult";
     const padded = ` ${view.replace(/[^\p{L}\s]+/gu, " ")} `;
     if (OTHER_LANGUAGES.some((w) => padded.includes(` ${w} `))) return "insult";
   }

@@ -10,7 +10,14 @@ export type OutOfScopeKind = "code" | "medical" | "foreign_law" | "general_knowl
 interface Rule {
   kind: OutOfScopeKind;
   pattern: RegExp;
+  /** When this also matches, the question is about a French procedure after all. */
+  unless?: RegExp;
 }
+
+const COUNTRIES =
+  "(?:etats-unis|usa|amerique|californie|california|texas|floride|florida|new york|canada|quebec|ontario|royaume-uni|angleterre|uk|england|espagne|espana|spain|allemagne|alemania|germany|deutschland|italie|italia|italy|belgique|belgium|suisse|switzerland|maroc|marruecos|morocco|algerie|tunisie|chine|china|japon|japan|bresil|brasil|peru|mexique|mexico|portugal|russie|russia)";
+const TOPICS =
+  "(?:divorc\\w*|loi|lois|law|laws|ley|leyes|gesetz|legge|permis|licen[cs]e|licencia|impots?|taxes?|impuestos|retraite|jubilacion|pension|rente|mariage|marry|casarse|green card|visa|nationalite|citizenship|ciudadania|droit du travail|labou?r law|salaire minimum|minimum wage)";
 
 const RULES: Rule[] = [
   {
@@ -25,18 +32,24 @@ const RULES: Rule[] = [
   },
   {
     kind: "foreign_law",
-    pattern:
-      /(?:(?:loi|droit|legislation|law|ley|recht|legge)s?\s+(?:\w+\s+){0,2}(?:americain|americaine|americaines|us|usa|britannique|uk|allemand|allemande|espagnol|espagnole|italien|italienne|belge|suisse|canadien|canadienne|quebecois|marocain|marocaine|algerien|algerienne|chinois|chinoise|japonais|japonaise|of (?:the )?(?:us|usa|uk|germany|spain|italy|california|texas|new york))|(?:aux|in the) (?:etats-unis|usa|us)\b.*(?:loi|law|permis|licence|license|divorce|visa|green card|impot|tax)|green card|(?:en|in) (?:californie|california|texas|floride|florida|ontario|bavaria)\b|(?:espagne|allemagne|italie|belgique|suisse|royaume-uni|canada|quebec|maroc|algerie|tunisie|spain|germany|italy|belgium|switzerland|uk)\b.*(?:divorcer|divorce|loi|law|permis|impot|tax|retraite|pension)\b(?!.*(?:france|francais|french|cfe|caisse des francais|residant|resident|expatri|pension francaise|convention fiscale)))/u,
+    pattern: new RegExp(
+      `(?:${TOPICS}\\b.{0,60}\\b(?:en|in|au|aux|a|del|de|im|in der)\\s+(?:la |le |l')?${COUNTRIES}\\b|\\b(?:en|in|au|aux)\\s+${COUNTRIES}\\b.{0,60}\\b${TOPICS}\\b|(?:loi|droit|legislation|law|ley|recht|legge)s?\\s+(?:\\w+\\s+){0,2}(?:americain\\w*|us|britannique\\w*|allemand\\w*|espagnol\\w*|italien\\w*|belge\\w*|suisse\\w*|canadien\\w*|marocain\\w*|algerien\\w*|chinois\\w*|japonais\\w*|american|british|german|spanish|espanola?)\\b|green card)`,
+      "u",
+    ),
+    unless:
+      /(?:en france|in france|francais\w*|french|france|cfe|caisse des francais|consulat|ambassade|expatri|frontalier|convention fiscale|titre de sejour|visa pour la france|nationalite francaise|carte de resident|residant|resident en|je vis|j'habite|je suis installe|i live|vivo en|mon (?:mari|epouse|conjoint|ami|fils|pere|mere)|ma (?:femme|fille|mere)|retraite francaise|en france)/u,
   },
   {
     kind: "general_knowledge",
     pattern:
-      /(?:capitale (?:de|du|des) |capital of |quelle est la hauteur|who (?:won|wrote|painted|invented)|qui a (?:gagne|ecrit|peint|invente)|resultat du match|football score|meteo (?:de|a|demain)|weather (?:in|tomorrow)|blague|joke|chiste|poeme sur|poem about|poema sobre|horoscope|cours de (?:la )?bourse|bitcoin|crypto(?:monnaie)?s?\b(?!.*(?:impot|declar|fiscal|plus-value|tax))|traduis(?:-moi)? (?:ce|cette|en)|translate (?:this|to)|resume(?:-moi)? (?:ce|le) (?:livre|film)|distance (?:entre|between) la terre|combien de (?:calories|km entre)|ecris(?:-moi)? (?:une histoire|une chanson|un poeme|une lettre d'amour)|write (?:me )?(?:a story|a song|a poem))/u,
+      /(?:capitale (?:de|du|des) |capital of |(?:cual es|quelle est|what is) la capital |quelle est la hauteur|who (?:won|wrote|painted|invented)|qui a (?:gagne|ecrit|peint|invente)|resultat du match|football score|meteo (?:de|a|demain)|weather (?:in|tomorrow)|blague|joke|chiste|poeme sur|poem about|poema sobre|horoscope|cours de (?:la )?bourse|bitcoin|crypto(?:monnaie)?s?\b(?!.*(?:impot|declar|fiscal|plus-value|tax))|traduis(?:-moi)? (?:ce|cette|en)|translate (?:this|to)|resume(?:-moi)? (?:ce|le) (?:livre|film)|distance (?:entre|between) la terre|combien de (?:calories|km entre)|ecris(?:-moi)? (?:une histoire|une chanson|un poeme|une lettre d'amour)|write (?:me )?(?:a story|a song|a poem))/u,
   },
 ];
 
 /** The kind of out-of-scope question, or null when the question may be about a French procedure. */
 export function detectOutOfScope(views: string[]): OutOfScopeKind | null {
-  for (const rule of RULES) if (views.some((view) => rule.pattern.test(view))) return rule.kind;
+  for (const rule of RULES) {
+    if (views.some((view) => rule.pattern.test(view) && !rule.unless?.test(view))) return rule.kind;
+  }
   return null;
 }
