@@ -23,7 +23,7 @@ const RULES: Rule[] = [
   {
     kind: "code",
     pattern:
-      /(?:(?:ecri[rst]|code|genere|write|escribe|schreib)\w*\s+(?:moi\s+|me\s+)?(?:un|une|a|an|el|un)?\s*(?:script|programme|fonction|function|code|classe|class|requete sql|sql query|regex|algorithme|algorithm|programa|funcion)\b.*(?:python|javascript|java|c\+\+|typescript|sql|bash|php|rust|go\b|html|css)?|(?:en|in) (?:python|javascript|typescript|c\+\+|java|php|rust|bash)\b|\b(?:def|function|console\.log|import|select \*|#include)\b.*[({;]|stack ?overflow|debug(?:ge|uer)? (?:mon|my) (?:code|programme))/u,
+      /(?:(?:ecri[rst]|code|genere|write|escribe|schreib)\w*[\s-]+(?:moi\s+|me\s+)?(?:un|une|a|an|el|un)?\s*(?:script|programme|fonction|function|code|classe|class|requete sql|sql query|regex|algorithme|algorithm|programa|funcion)\b.*(?:python|javascript|java|c\+\+|typescript|sql|bash|php|rust|go\b|html|css)?|(?:en|in) (?:python|javascript|typescript|c\+\+|java|php|rust|bash)\b|\b(?:def|function|console\.log|import|select \*|#include)\b.*[({;]|stack ?overflow|debug(?:ge|uer)? (?:mon|my) (?:code|programme))/u,
   },
   {
     kind: "medical",
