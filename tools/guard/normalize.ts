@@ -74,14 +74,18 @@ function foldLeet(text: string): { text: string; found: boolean } {
   return { text: out, found };
 }
 
-/** "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e": four or more single letters joined. */
+/**
+ * "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e": runs of three or more single letters joined (two or more spaces
+ * end a run, as they separate spaced-out words); flagged when a run has four letters or more (not an acronym).
+ */
 function joinSpacedLetters(text: string): { text: string; found: boolean } {
   let found = false;
-  const out = text.replace(/(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*/]{1,2}\p{L}(?![\p{L}\p{N}])){3,}/gu, (run) => {
-    found = true;
-    return run.replace(/[ .\-_*/]/g, "");
+  const out = text.replace(/(?<![\p{L}\p{N}])\p{L}(?:(?: |[.\-_*/] ?)\p{L}(?![\p{L}\p{N}])){2,}/gu, (run) => {
+    const joined = run.replace(/[ .\-_*/]/g, "");
+    if (joined.length >= 4) found = true;
+    return joined;
   });
-  return { text: out, found };
+  return { text: out.replace(/\s+/g, " ").trim(), found };
 }
 
 /** Share of characters that look like natural text. */
@@ -119,7 +123,8 @@ export function normalizeText(input: string): NormalizedText {
   const clean = stripped.text.replace(/\s+/g, " ").trim();
 
   const folded = fold(clean);
-  const homoglyphs = mapHomoglyphs(folded);
+  // Spaced-out letters are read before whitespace is folded: wide gaps tell words apart.
+  const homoglyphs = mapHomoglyphs(fold(stripped.text.trim()));
   if (homoglyphs.found) flags.add("homoglyphs");
   const spaced = joinSpacedLetters(homoglyphs.text);
   if (spaced.found) flags.add("spaced_letters");

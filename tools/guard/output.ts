@@ -11,7 +11,11 @@ export interface OutputCheckOptions {
   canary?: string;
   /** The answer's citations, checked against the passages (markers [n] of dropped citations are removed). */
   citations?: Citation[];
+  /** Hosts whose links are always allowed (the answer's own pointers to the official site). */
+  trustedHosts?: string[];
 }
+
+export const TRUSTED_HOSTS = ["service-public.fr", "service-public.gouv.fr"];
 
 export interface OutputCheck {
   text: string;
@@ -25,7 +29,7 @@ export interface OutputCheck {
 export const WITHHELD_ANSWER =
   "Je ne peux pas répondre à cette demande. Pour vos démarches, consultez service-public.fr ou un espace France Services.";
 
-const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]+/giu;
+const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]*[^\s<>"')\].,;:!?]/giu;
 const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 
 const hostAndPath = (url: string) =>
@@ -45,6 +49,8 @@ export function checkOutput(answerText: string, passages: Passage[], options: Ou
 
   let text = answerText.replace(URL_RE, (url) => {
     const key = hostAndPath(url);
+    const host = key.split(/[/?#]/)[0] ?? "";
+    if ((options.trustedHosts ?? TRUSTED_HOSTS).some((h) => host === h || host.endsWith(`.${h}`))) return url;
     const known = [...sourceUrls].some((s) => s === key || s.startsWith(`${key}/`) || key.startsWith(`${s}#`));
     if (known) return url;
     masked.urls++;
