@@ -1,3 +1,4 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ingest } from "../corpus/ingest.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
@@ -21,6 +22,8 @@ export interface Capabilities {
   search: Retriever;
   answerer: Answerer;
   snapshot: Snapshot;
+  /** Optional chat model giving the input guard a second opinion (tools/guard/llm-classifier.ts); none offline. */
+  guardModel?: BaseChatModel;
 }
 
 /**

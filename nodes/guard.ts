@@ -1,6 +1,7 @@
-import { ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
+import { contextOf, ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate, RefusalReason } from "../graphs/state.js";
 import { basicCheck, inspectQuestion, questionLength } from "../tools/guard/inspect.js";
+import { classifyWithLlm } from "../tools/guard/llm-classifier.js";
 import { countBlocked } from "../tools/guard/metrics.js";
 
 export { questionLength };
@@ -27,6 +28,16 @@ export async function guard(state: GuichetStateType, config: GuichetRunConfig): 
   if (inspection.reason) {
     countBlocked(inspection.reason);
     return { ...update, refusal: { reason: inspection.reason } };
+  }
+  // The rules passed it; a configured model may still refuse it (it only ever sees the redacted question).
+  const model = contextOf(config).capabilities?.guardModel;
+  if (model) {
+    const label = await classifyWithLlm(model, inspection.question, config.signal);
+    if (label === null) return { ...update, refusal: null, degradations: ["guard_llm_unavailable"] };
+    if (label !== "safe") {
+      countBlocked(label);
+      return { ...update, refusal: { reason: label } };
+    }
   }
   return { ...update, refusal: null };
 }
