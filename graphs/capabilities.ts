@@ -32,6 +32,8 @@ export interface Capabilities {
 export interface ChatModels {
   translate?: BaseChatModel | null;
   plan?: BaseChatModel | null;
+  /** A second opinion for the input guard on questions the rules let through (tools/guard/llm-classifier.ts). */
+  guard?: BaseChatModel | null;
 }
 
 /** The chat model of a role, or null when that role is offline. */

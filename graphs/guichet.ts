@@ -22,6 +22,7 @@ export function buildGraph() {
       tracedNode("guard", guard, (update) => ({
         "guichet.refused": Boolean(update.refusal),
         ...(update.refusal ? { "guichet.refusal_reason": update.refusal.reason } : {}),
+        "guichet.redacted": update.redacted ?? [],
         "guichet.language": update.language ?? "",
       })),
     )

@@ -1,4 +1,6 @@
 import type { Citation } from "../tools/answer/types.js";
+import { redactionNotice } from "../tools/guard/notice.js";
+import type { PiiType } from "../tools/guard/pii.js";
 import { traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
 import type { Capabilities } from "./capabilities.js";
 import type { GuichetConfiguration } from "./configuration.js";
@@ -17,6 +19,8 @@ export interface AskResponse {
   citations: Citation[];
   language: string;
   blocked: false | { reason: RefusalReason };
+  /** Kinds of personal data removed from the question before anything used it ([] when none). */
+  redacted: PiiType[];
   found: boolean;
   degraded: string[];
   sources: { name: string; snapshot_date: string; licence: string };
@@ -48,13 +52,15 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
     span.setAttributes({
       "guichet.blocked": Boolean(state.refusal),
+      "guichet.redacted": state.redacted,
       "guichet.citation_count": reply.citations.length,
     });
     return {
-      answer: reply.answer,
+      answer: reply.answer + redactionNotice(state.redacted),
       citations: reply.citations,
       language: state.language,
       blocked: state.refusal ? { reason: state.refusal.reason } : false,
+      redacted: state.redacted,
       found: reply.found,
       degraded: state.degradations,
       sources: {

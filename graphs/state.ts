@@ -1,5 +1,7 @@
 import { Annotation } from "@langchain/langgraph";
 import type { Passage, Reply } from "../tools/answer/types.js";
+import type { GuardReason } from "../tools/guard/inspect.js";
+import type { PiiType } from "../tools/guard/pii.js";
 
 /** Passages retrieved for one sub-question of a multi-part question. */
 export interface PartPassages {
@@ -12,7 +14,7 @@ export interface Refusal {
   reason: RefusalReason;
 }
 
-export type RefusalReason = "empty" | "too_long" | "control_characters";
+export type RefusalReason = GuardReason;
 
 /** Input of a graph run: what the caller says. */
 export const InputState = Annotation.Root({
@@ -24,7 +26,9 @@ export const InputState = Annotation.Root({
 /** The one state every node reads from and writes to. */
 export const GuichetState = Annotation.Root({
   ...InputState.spec,
-  /** Question as searched: trimmed, whitespace folded, in French. */
+  /** Kinds of personal data the guard removed from the question (the guard overwrites `question` with the redacted text). */
+  redacted: Annotation<PiiType[]>({ reducer: (_, next) => next, default: () => [] }),
+  /** Question as searched: NFKC, invisible characters removed, whitespace folded, personal data replaced by placeholders. */
   normalizedQuestion: Annotation<string>({ reducer: (_, next) => next, default: () => "" }),
   /** Language of the question and of the reply. */
   language: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
@@ -59,6 +63,7 @@ export type GuichetUpdate = Partial<GuichetStateType>;
 export const OutputState = Annotation.Root({
   language: GuichetState.spec.language,
   refusal: GuichetState.spec.refusal,
+  redacted: GuichetState.spec.redacted,
   passages: GuichetState.spec.passages,
   reply: GuichetState.spec.reply,
   timings: GuichetState.spec.timings,

@@ -1,36 +1,43 @@
-import { ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
+import { contextOf, ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate, RefusalReason } from "../graphs/state.js";
+import { basicCheck, inspectQuestion, questionLength } from "../tools/guard/inspect.js";
+import { classifyWithLlm } from "../tools/guard/llm-classifier.js";
+import { countBlocked } from "../tools/guard/metrics.js";
 
-// C0 and C1 controls except tab, line feed and carriage return.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-
-/** Length in characters as the user sees them: composed (NFC) code points, so "é" typed as e + accent counts once. */
-export function questionLength(question: string): number {
-  return [...question.normalize("NFC")].length;
-}
+export { questionLength };
 
 /** Primary language subtag in lower case: "fr-FR" → "fr"; French when none is given. */
 export function primaryLanguage(requested: string | undefined): string {
   return requested?.split("-")[0]?.toLowerCase() || "fr";
 }
 
-/** Checks the question before anything else reads it; a refusal routes the run to `refuse`. */
+/** The cheap checks done before any work (kept for callers that only validate). */
 export function checkQuestion(question: unknown, maxLength: number): RefusalReason | undefined {
-  if (typeof question !== "string" || question.trim() === "") return "empty";
-  if (questionLength(question) > maxLength) return "too_long";
-  if (CONTROL.test(question)) return "control_characters";
-  return undefined;
+  return basicCheck(question, maxLength);
 }
 
+/**
+ * Runs first: refuses what must not go further, and replaces the question by its redacted form so that no later
+ * node, span, log, cache or model ever reads the personal data it contained.
+ */
 export async function guard(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const { maxQuestionLength } = ensureConfiguration(config);
   const language = primaryLanguage(state.requestedLanguage);
-  const reason = checkQuestion(state.question, maxQuestionLength);
-  if (reason) return { refusal: { reason }, language };
-  return {
-    refusal: null,
-    language,
-    normalizedQuestion: state.question.normalize("NFC").replace(/\s+/g, " ").trim(),
-  };
+  const inspection = inspectQuestion(state.question, { maxLength: maxQuestionLength });
+  const update = { question: inspection.question, normalizedQuestion: inspection.question, redacted: inspection.redacted, language };
+  if (inspection.reason) {
+    countBlocked(inspection.reason);
+    return { ...update, refusal: { reason: inspection.reason } };
+  }
+  // The rules passed it; a configured model may still refuse it (it only ever sees the redacted question).
+  const model = contextOf(config).capabilities?.chatModels?.guard;
+  if (model) {
+    const label = await classifyWithLlm(model, inspection.question, config.signal);
+    if (label === null) return { ...update, refusal: null, degradations: ["guard_llm_unavailable"] };
+    if (label !== "safe") {
+      countBlocked(label);
+      return { ...update, refusal: { reason: label } };
+    }
+  }
+  return { ...update, refusal: null };
 }

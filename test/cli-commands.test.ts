@@ -9,7 +9,7 @@ import { openSession } from "../cli/session.js";
 import type { AskResponse } from "../graphs/run.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
 
-const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const FICHE_URL = /^https:\/\/www\.service-public\.(gouv\.)?fr\/particuliers\/vosdroits\/F\d+$/;
 
 let dir: string;
@@ -185,6 +185,7 @@ describe("formatAnswer", () => {
     citations: [{ n: 1, id: "F1", title: "Titre", url: "https://www.service-public.fr/particuliers/vosdroits/F1", date: "2024-01-02", snippet: "s" }],
     language: "fr",
     blocked: false,
+    redacted: [],
     found: true,
     degraded: [],
     sources: { name: "src", snapshot_date: "2024-02-03", licence: "Licence" },

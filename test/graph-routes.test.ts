@@ -20,7 +20,7 @@ beforeAll(async () => {
   caps = subsetCapabilities();
 });
 
-const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const MESSAGES = {
   empty: "Veuillez poser une question (le texte reçu est vide).",
   too_long: "Votre question est trop longue. Merci de la reformuler plus brièvement.",
@@ -63,6 +63,7 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     subQuestions: [],
     parts: [],
     refusal: null,
+    redacted: [],
     passages: [],
     reply: null,
     timings: {},
@@ -259,7 +260,7 @@ describe("graph structure and routing", () => {
 
   it("returns only the output channels from a direct invoke", async () => {
     const out = await graph.invoke({ question: "carte Vitale" }, { context: { capabilities: caps } });
-    expect(Object.keys(out).sort()).toEqual(["degradations", "language", "passages", "refusal", "reply", "timings"]);
+    expect(Object.keys(out).sort()).toEqual(["degradations", "language", "passages", "redacted", "refusal", "reply", "timings"]);
     expect(out.passages.length).toBeGreaterThan(0);
     expect(out.passages.length).toBeLessThanOrEqual(DEFAULT_CONFIGURATION.topK);
     expect(out.passages.map((p) => p.rank)).toEqual(out.passages.map((_, i) => i + 1));
@@ -317,9 +318,16 @@ describe("nodes", () => {
     expect(await guard(state({ question: "  a \n b  ", requestedLanguage: "DE" }), {})).toEqual({
       refusal: null,
       language: "de",
+      question: "a b",
       normalizedQuestion: "a b",
+      redacted: [],
     });
-    expect(await guard(state({ question: "", requestedLanguage: "" }), {})).toEqual({ refusal: { reason: "empty" }, language: "fr" });
+    expect(await guard(state({ question: "", requestedLanguage: "" }), {})).toMatchObject({
+      refusal: { reason: "empty" },
+      language: "fr",
+      question: "",
+      redacted: [],
+    });
   });
 
   it("refuse answers with the message of the reason, or the empty one by default", async () => {
