@@ -2,6 +2,8 @@ import { ingest } from "../corpus/ingest.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
+import { GroundedAnswerer } from "../tools/answer/grounded.js";
+import { createLlmProvider, type LlmProvider } from "../tools/llm/provider.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
 import { remoteEmbeddings, remoteQueryEmbedder } from "../tools/search/embeddings/remote.js";
@@ -21,6 +23,16 @@ export interface Capabilities {
   search: Retriever;
   answerer: Answerer;
   snapshot: Snapshot;
+  /** The LLM roles; absent without a key (offline paths). Other nodes take their model with `llm.chat(role)`. */
+  llm?: LlmProvider;
+  /** The `answer` role's grounded answerer (present with `llm`). */
+  grounded?: GroundedAnswerer;
+}
+
+/** Adds the LLM capabilities (answer role, with its prompt loaded now) when a provider is given. */
+export function withLlm(capabilities: Capabilities, llm: LlmProvider | null | undefined): Capabilities {
+  if (!llm) return capabilities;
+  return { ...capabilities, llm, grounded: new GroundedAnswerer(llm.chat("answer")) };
 }
 
 /**
@@ -67,7 +79,7 @@ export async function loadCapabilities(
     config.embeddings.kind === "openai"
       ? remoteQueryEmbedder(remoteEmbeddings(config.embeddings), config.embeddings.model)
       : undefined;
-  return buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery);
+  return withLlm(buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery), createLlmProvider(config.llm));
 }
 
 let fallback: Promise<Capabilities> | undefined;

@@ -4,12 +4,18 @@ import { guard } from "../nodes/guard.js";
 import { refuse } from "../nodes/refuse.js";
 import { retrieve } from "../nodes/retrieve.js";
 import { translate } from "../nodes/translate.js";
+import { verify } from "../nodes/verify.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
 /** After the guard: refused questions go to `refuse`, the others to retrieval. */
 export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
   return state.refusal ? "refuse" : "retrieve";
+}
+
+/** After the answer: an LLM draft goes to `verify`; an extractive reply is already checked. */
+export function routeAfterAnswer(state: GuichetStateType): "verify" | "translate" {
+  return state.draft ? "verify" : "translate";
 }
 
 export function buildGraph() {
@@ -37,11 +43,16 @@ export function buildGraph() {
         "guichet.found": update.reply?.found ?? false,
       })),
     )
+    .addNode(
+      "verify",
+      tracedNode("verify", verify, (update) => ({ "guichet.citation_count": update.reply?.citations.length ?? 0 })),
+    )
     .addNode("translate", tracedNode("translate", translate))
     .addEdge(START, "guard")
     .addConditionalEdges("guard", routeAfterGuard, ["refuse", "retrieve"])
     .addEdge("retrieve", "answer")
-    .addEdge("answer", "translate")
+    .addConditionalEdges("answer", routeAfterAnswer, ["verify", "translate"])
+    .addEdge("verify", "translate")
     .addEdge("translate", END)
     .addEdge("refuse", END);
   const compiled = builder.compile();

@@ -1,5 +1,7 @@
 import { Annotation } from "@langchain/langgraph";
+import type { Draft } from "../tools/answer/grounded.js";
 import type { Passage, Reply } from "../tools/answer/types.js";
+import type { UsageRecord } from "../tools/llm/usage.js";
 
 export interface Refusal {
   reason: RefusalReason;
@@ -24,6 +26,13 @@ export const GuichetState = Annotation.Root({
   refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
   passages: Annotation<Passage[]>({ reducer: (_, next) => next, default: () => [] }),
   reply: Annotation<Reply | null>({ reducer: (_, next) => next, default: () => null }),
+  /** The LLM's answer waiting for `verify` (null on the offline path). */
+  draft: Annotation<Draft | null>({ reducer: (_, next) => next, default: () => null }),
+  /**
+   * LLM calls of the run (tokens, cost, time). No default on purpose: the channel stays absent from the
+   * output of runs that made no LLM call, so offline responses keep their shape.
+   */
+  usage: Annotation<UsageRecord[]>({ reducer: (acc, next) => [...(acc ?? []), ...(next ?? [])] }),
   /** Milliseconds spent in each node. */
   timings: Annotation<Record<string, number>>({ reducer: (acc, next) => ({ ...acc, ...next }), default: () => ({}) }),
   /** Capabilities that fell back to a weaker mode during the run (e.g. "llm_unavailable"). */
@@ -45,4 +54,5 @@ export const OutputState = Annotation.Root({
   reply: GuichetState.spec.reply,
   timings: GuichetState.spec.timings,
   degradations: GuichetState.spec.degradations,
+  usage: GuichetState.spec.usage,
 });

@@ -60,6 +60,8 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     refusal: null,
     passages: [],
     reply: null,
+    draft: null,
+    usage: [],
     timings: {},
     degradations: [],
     ...overrides,

@@ -50,6 +50,8 @@ export interface UsageRecord {
   priced: boolean;
   /** Milliseconds spent waiting on the endpoint, retries and back-off included. */
   model_ms: number;
+  /** Version of the prompt file used, when the call used one (e.g. "answer.v1"). */
+  prompt?: string;
 }
 
 export const estimateTokens = (chars: number) => Math.ceil(chars / 4);
@@ -83,6 +85,7 @@ export function usageOf(
 export interface UsageLine {
   node: string;
   model: string;
+  prompt?: string;
   calls: number;
   input_tokens: number;
   output_tokens: number;
@@ -103,7 +106,7 @@ export function summarizeUsage(records: UsageRecord[]): UsageSummary {
   for (const r of records) {
     const key = `${r.node}\u0000${r.model}`;
     const line = lines.get(key) ?? {
-      node: r.node, model: r.model, calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, estimated: false, model_ms: 0,
+      node: r.node, model: r.model, ...(r.prompt ? { prompt: r.prompt } : {}), calls: 0, input_tokens: 0, output_tokens: 0, cost: 0, estimated: false, model_ms: 0,
     };
     line.calls += 1;
     line.input_tokens += r.input_tokens;
