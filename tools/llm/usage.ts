@@ -68,9 +68,10 @@ export function usageOf(
   call: { node: string; model: string; promptChars: number; modelMs: number; prices: PriceTable },
 ): UsageRecord {
   const meta = message.usage_metadata;
-  const estimated = !meta || (meta.input_tokens === 0 && meta.output_tokens === 0);
-  const input = estimated ? estimateTokens(call.promptChars) : meta.input_tokens;
-  const output = estimated ? estimateTokens(message.text.length) : meta.output_tokens;
+  // Without usage fields LangChain leaves the counts undefined (or 0).
+  const estimated = !meta || !((meta.input_tokens ?? 0) > 0 || (meta.output_tokens ?? 0) > 0);
+  const input = estimated ? estimateTokens(call.promptChars) : (meta.input_tokens ?? 0);
+  const output = estimated ? estimateTokens(message.text.length) : (meta.output_tokens ?? 0);
   return {
     node: call.node,
     model: call.model,
