@@ -92,9 +92,16 @@ export function writeSection(file: string, section: string): void {
   writeFileSync(file, text);
 }
 
-/** The Guichet HTTP app over the subset index with the LLM roles on `baseURL`; listens and returns its URL. */
-export async function serveGuichet(baseURL: string, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
-  const config = loadConfig({ OPENAI_API_KEY: "bench-not-a-secret", OPENAI_BASE_URL: baseURL, OPENAI_MODEL: "scripted-model", LOG_LEVEL: "silent" });
+/**
+ * The Guichet HTTP app over the subset index with the LLM roles on `baseURL` (or offline, the peer, when null);
+ * listens and returns its URL.
+ */
+export async function serveGuichet(baseURL: string | null, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
+  const config = loadConfig({
+    ...(baseURL ? { OPENAI_API_KEY: "bench-not-a-secret", OPENAI_BASE_URL: baseURL } : {}),
+    OPENAI_MODEL: "scripted-model",
+    LOG_LEVEL: "silent",
+  });
   const capabilities = withLlm(subsetCapabilities(), createLlmProvider(config.llm));
   const app = createApp({
     graph: buildGraph(),
@@ -124,7 +131,7 @@ export async function serveGuichet(baseURL: string, port = 0): Promise<{ url: st
 export function simpleQuestions(dataset: string): string[] {
   const subset = new Set(SUBSET_IDS);
   return loadDataset(dataset)
-    .filter((item) => item.gold.some((id) => subset.has(id)))
+    .filter((item) => item.lang === "fr" && item.gold.some((id) => subset.has(id)))
     .map((item) => item.question);
 }
 
@@ -149,24 +156,28 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, offlineUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
-        const match = /listening (\S+)/.exec(chunk.toString());
-        if (match) resolve(match[1]!);
+        const match = /listening (\S+) (\S+)/.exec(chunk.toString());
+        if (match) resolve([match[1]!, match[2]!]);
       });
       child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
     });
     const questions = simpleQuestions(opts.dataset);
     log(`${questions.length} simple questions; warming up...`);
     await measure(url, questions, 4, 20);
+    await measure(offlineUrl, questions, 4, 20);
     const rows: Row[] = [];
-    // Multi-part questions come with the planner (issue 5 item 6): add { kind: "multi-part", questions } here.
-    const kinds = [{ kind: "simple", questions }];
-    for (const { kind, questions: qs } of kinds) {
-      for (const concurrency of [1, 20]) {
+    // Multi-part questions come with the planner (issue 5 item 6): add { kind: "multi-part", url, questions } here.
+    const kinds = [
+      { kind: "simple", target: url, questions },
+      { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions },
+    ];
+    for (const concurrency of [1, 20]) {
+      for (const { kind, target, questions: qs } of kinds) {
         const count = concurrency === 1 ? Math.max(10, Math.round(opts.requests / 4)) : opts.requests;
         log(`${kind}: ${count} requests at concurrency ${concurrency}...`);
-        rows.push({ kind, concurrency, samples: await measure(url, qs, concurrency, count) });
+        rows.push({ kind, concurrency, samples: await measure(target, qs, concurrency, count) });
       }
     }
     const commit = (() => {
@@ -182,6 +193,7 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
       `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
       "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
+      "The peer rows are the same process answering extractively (no model): the machine's cost of a request at that moment, without the LLM path.",
       "",
       ...overheadTable(rows),
       "",
@@ -198,8 +210,11 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
 if (process.argv[1]?.endsWith("bench/llm-bench.ts")) {
   const serveAt = process.argv.indexOf("--serve");
   if (serveAt !== -1) {
-    const { url } = await serveGuichet(process.argv[serveAt + 1]!);
-    process.stdout.write(`listening ${url}\n`);
+    const withModel = await serveGuichet(process.argv[serveAt + 1]!);
+    const offline = await serveGuichet(null);
+    // A normal exit on SIGTERM lets `node --cpu-prof` write its profile.
+    process.once("SIGTERM", () => process.exit(0));
+    process.stdout.write(`listening ${withModel.url} ${offline.url}\n`);
   } else {
     await runMain(llmBenchMain);
   }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { measure, overheadTable, SECTION_TITLE, serveGuichet, simpleQuestions, writeSection } from "../bench/llm-bench.js";
+import { PassThrough } from "node:stream";
+import { llmBenchMain, measure, overheadTable, SECTION_TITLE, serveGuichet, simpleQuestions, writeSection } from "../bench/llm-bench.js";
 import { tempDir } from "./helpers/fixtures.js";
 import { chatReply, startScriptedOpenAI } from "./helpers/scripted-openai.js";
 
@@ -27,6 +28,29 @@ describe("bench:llm", () => {
       await scripted.close();
     }
   });
+
+  it("runs end to end against a child server and writes its section", async () => {
+    const out = join(tempDir(), "benchmarks.md");
+    writeFileSync(out, "# Benchmarks\n");
+    const stdout = new PassThrough();
+    let printed = "";
+    stdout.on("data", (c: Buffer) => (printed += c.toString()));
+    const code = await llmBenchMain(["--requests", "8", "--delay", "20", "--out", out], {
+      stdin: new PassThrough(),
+      stdout,
+      stderr: new PassThrough(),
+      env: {},
+    });
+    expect(code).toBe(0);
+    const written = readFileSync(out, "utf8");
+    expect(written).toContain(SECTION_TITLE);
+    expect(written).toContain(printed.trim());
+    const rows = written.split("\n").filter((l) => /^\| simple/.test(l));
+    expect(rows).toHaveLength(4);
+    // No request degraded; the peer never waits on a model.
+    for (const row of rows) expect(row.split(" | ")[8]).toBe("0");
+    expect(rows[1]).toMatch(/^\| simple, peer: same server without LLM \(extractive\) \| 1 \| 10 \| [\d.]+ \| [\d.]+ \| 0\.0 \|/);
+  }, 60_000);
 
   it("computes the overhead per request and judges the target on its p95", () => {
     const samples = Array.from({ length: 20 }, (_, i) => ({ totalMs: 310 + i, modelMs: 300, degraded: i === 0 }));
