@@ -78,7 +78,8 @@ export function verifyAnswer(text: string, passages: Passage[], options: { canar
     }
     return kept.map((n) => `[${n}]`).join("");
   });
-  checked = checked.replace(/[ \t]+([.,;:!?])/g, "$1").replace(/[ \t]{2,}/g, " ").trim();
+  // A dropped citation leaves a space before the period; French keeps its space before ; : ! ?
+  checked = checked.replace(/[ \t]+([.,])/g, "$1").replace(/[ \t]{2,}/g, " ").trim();
 
   if (citations.length === 0) return { reply: null, issues: [...issues, { kind: "no_valid_citation" }] };
   return { reply: { answer: checked, citations, found: true }, issues };
