@@ -93,13 +93,14 @@ describe("POST /stream", () => {
 
   it("announces a reset and sends the extractive answer when the endpoint fails mid-stream", async () => {
     const app = makeApp(llmCapabilities(scripted));
-    scripted.queue.push({ status: 200, stream: ["Le ", "passeport ", "coûte ", "86 € [1]."], chunkDelayMs: 100 });
-    setTimeout(() => void scripted.close(), 250);
+    scripted.queue.push({ status: 200, stream: ["Le ", "passeport ", "coûte ", "86 € [1]."], cutAfter: 2 });
     const events = parseSse((await request(app).post("/stream").send({ question: QUESTION })).text);
     const kinds = events.map((e) => e.event);
     expect(kinds).toContain("reset");
     const final = events.at(-1)!.data;
     expect(final.degraded).toEqual(["llm_unavailable"]);
+    const beforeReset = events.slice(0, kinds.indexOf("reset")).filter((e) => e.event === "token");
+    expect(beforeReset.map((e) => e.data.text)).toEqual(["Le ", "passeport "]);
     const afterReset = events.slice(kinds.indexOf("reset") + 1).filter((e) => e.event === "token");
     expect(afterReset.map((e) => e.data.text).join("")).toBe(final.answer);
   });

@@ -15,6 +15,8 @@ export interface ScriptedReply {
   stream?: string[];
   /** Pause between streamed deltas. */
   chunkDelayMs?: number;
+  /** Drop the connection after sending this many deltas (an endpoint dying mid-stream). */
+  cutAfter?: number;
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
@@ -78,9 +80,14 @@ async function sendStream(res: ServerResponse, reply: ScriptedReply, model: stri
   const frame = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   const base = { id: "chatcmpl-scripted", object: "chat.completion.chunk", created: 1_700_000_000, model };
   frame({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
-  for (const delta of reply.stream ?? []) {
+  for (const [i, delta] of (reply.stream ?? []).entries()) {
     if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
     if (res.destroyed) return;
+    if (reply.cutAfter !== undefined && i >= reply.cutAfter) {
+      // A clean FIN in the middle of the chunked body: the client reads what was sent, then sees the cut.
+      res.socket?.end();
+      return;
+    }
     frame({ ...base, choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] });
   }
   frame({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
