@@ -128,14 +128,15 @@ describe("answer agent with an LLM", () => {
   });
 
   it("keeps the total deadline: a hanging endpoint costs at most the deadline", async () => {
-    const caps = llmCapabilities(server, { GUICHET_DEADLINE_MS: "300", GUICHET_LLM_TIMEOUT_MS: "5000" });
+    const caps = llmCapabilities(server, { GUICHET_DEADLINE_MS: "300", GUICHET_LLM_TIMEOUT_MS: "20000" });
     server.chat = () => ({ status: 200, hang: true });
     const started = performance.now();
     const response = await runGuichet(graph, { question: QUESTION }, { capabilities: caps });
     const elapsed = performance.now() - started;
     expect(response.degraded).toEqual(["llm_unavailable"]);
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1500);
+    // Far below the 20 s per-call timeout: the deadline, not the call timeout, ended the wait (slack for a busy machine).
+    expect(elapsed).toBeLessThan(5000);
     // The deadline aborted the HTTP call itself: the scripted server saw the connection closed.
     expect(await waitForAborted(server)).toContain("/v1/chat/completions");
   });

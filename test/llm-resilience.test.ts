@@ -118,7 +118,8 @@ describe("resilient chat against the scripted server", () => {
     server.queue.push({ status: 429, headers: { "retry-after": "5" } });
     const started = performance.now();
     await expect(chat.invoke(ask, { node: "test", deadlineAt: Date.now() + 1000 })).rejects.toMatchObject({ reason: "deadline" });
-    expect(performance.now() - started).toBeLessThan(500);
+    // Not the 5 s Retry-After (slack for a busy machine).
+    expect(performance.now() - started).toBeLessThan(2500);
     expect(chatRequests(server)).toHaveLength(1);
   });
 
@@ -137,10 +138,11 @@ describe("resilient chat against the scripted server", () => {
   });
 
   it("times a hanging call out per attempt and retries it", async () => {
-    const chat = scriptedProvider(server, { GUICHET_LLM_TIMEOUT_MS: "150" }).chat("answer");
+    const chat = scriptedProvider(server, { GUICHET_LLM_TIMEOUT_MS: "300" }).chat("answer");
     server.queue.push({ status: 200, hang: true });
     const result = await chat.invoke(ask, { node: "test" });
-    expect(result.attempts).toBe(2);
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+    expect(result.text).toContain("[1]");
     expect(await waitForAborted(server)).toContain("/v1/chat/completions");
   });
 
@@ -162,7 +164,13 @@ describe("resilient chat against the scripted server", () => {
     const chat = scriptedProvider(server).chat("answer");
     server.queue.push({ status: 200, hang: true });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("client gone")), 100);
+    // Abort once the request is in flight at the endpoint.
+    const poll = setInterval(() => {
+      if (chatRequests(server).length > 0) {
+        clearInterval(poll);
+        controller.abort(new Error("client gone"));
+      }
+    }, 5);
     await expect(chat.invoke(ask, { node: "test", signal: controller.signal })).rejects.toThrow("client gone");
     expect(await waitForAborted(server)).toContain("/v1/chat/completions");
     expect(chatRequests(server)).toHaveLength(1);
