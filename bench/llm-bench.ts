@@ -30,6 +30,8 @@ export interface Row {
   kind: string;
   concurrency: number;
   samples: Sample[];
+  /** The scripted model's fixed latency, when the row's requests reach it (0 for the offline peer). */
+  fixedDelayMs?: number;
 }
 
 /** Posts `count` questions to /invoke with `concurrency` requests in flight; one sample per response. */
@@ -58,16 +60,17 @@ export async function measure(url: string, questions: string[], concurrency: num
 /** The markdown table of the rows: latency, model wait and Guichet's own overhead (total minus model wait). */
 export function overheadTable(rows: Row[], targetMs = 15): string[] {
   const lines = [
-    "| questions | concurrency | requests | /invoke p50 ms | /invoke p95 ms | model wait p50 ms | overhead p50 ms | overhead p95 ms | degraded | target overhead p95 <= 15 ms |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| questions | concurrency | requests | /invoke p50 ms | /invoke p95 ms | model wait p50 ms | overhead p50 ms | overhead p95 ms | total − fixed model latency p95 ms | degraded | target overhead p95 <= 15 ms |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const row of rows) {
     const total = summarize(row.samples.map((s) => s.totalMs));
     const model = summarize(row.samples.map((s) => s.modelMs));
     const overhead = summarize(row.samples.map((s) => s.totalMs - s.modelMs));
     const degraded = row.samples.filter((s) => s.degraded).length;
+    const strict = summarize(row.samples.map((s) => s.totalMs - (row.fixedDelayMs ?? 0)));
     lines.push(
-      `| ${row.kind} | ${row.concurrency} | ${total.n} | ${fmt(total.p50, 1)} | ${fmt(total.p95, 1)} | ${fmt(model.p50, 1)} | ${fmt(overhead.p50, 1)} | ${fmt(overhead.p95, 1)} | ${degraded} | ${overhead.p95 <= targetMs ? "met" : "**missed**"} |`,
+      `| ${row.kind} | ${row.concurrency} | ${total.n} | ${fmt(total.p50, 1)} | ${fmt(total.p95, 1)} | ${fmt(model.p50, 1)} | ${fmt(overhead.p50, 1)} | ${fmt(overhead.p95, 1)} | ${fmt(strict.p95, 1)} | ${degraded} | ${overhead.p95 <= targetMs ? "met" : "**missed**"} |`,
     );
   }
   return lines;
@@ -170,14 +173,14 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     const rows: Row[] = [];
     // Multi-part questions come with the planner (issue 5 item 6): add { kind: "multi-part", url, questions } here.
     const kinds = [
-      { kind: "simple", target: url, questions },
-      { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions },
+      { kind: "simple", target: url, questions, fixedDelayMs: opts.delay },
+      { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions, fixedDelayMs: 0 },
     ];
     for (const concurrency of [1, 20]) {
-      for (const { kind, target, questions: qs } of kinds) {
+      for (const { kind, target, questions: qs, fixedDelayMs } of kinds) {
         const count = concurrency === 1 ? Math.max(10, Math.round(opts.requests / 4)) : opts.requests;
         log(`${kind}: ${count} requests at concurrency ${concurrency}...`);
-        rows.push({ kind, concurrency, samples: await measure(target, qs, concurrency, count) });
+        rows.push({ kind, concurrency, fixedDelayMs, samples: await measure(target, qs, concurrency, count) });
       }
     }
     const commit = (() => {
@@ -193,6 +196,7 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
       `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
       "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
+      "`model wait` is timed around the chat-model call, so it includes the LangChain/OpenAI client's own work; the stricter `total − fixed model latency` column charges that to Guichet too.",
       "The peer rows are the same process answering extractively (no model): the machine's cost of a request at that moment, without the LLM path.",
       "",
       ...overheadTable(rows),
