@@ -3,6 +3,9 @@ import { ingest } from "../corpus/ingest.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
+import { GroundedAnswerer } from "../tools/answer/grounded.js";
+import { asChatModel } from "../tools/llm/as-chat-model.js";
+import { createLlmProvider, type LlmProvider } from "../tools/llm/provider.js";
 import type { Answerer } from "../tools/answer/types.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
 import { remoteEmbeddings, remoteQueryEmbedder } from "../tools/search/embeddings/remote.js";
@@ -27,6 +30,10 @@ export interface Capabilities {
   snapshot: Snapshot;
   /** Chat models per LLM role; absent or null means offline (glossary translation, rule-based planning). */
   chatModels?: ChatModels;
+  /** The LLM roles; absent without a key (offline paths). Other nodes take their model with `llm.chat(role)`. */
+  llm?: LlmProvider;
+  /** The `answer` role's grounded answerer (present with `llm`). */
+  grounded?: GroundedAnswerer;
 }
 
 export interface ChatModels {
@@ -34,6 +41,29 @@ export interface ChatModels {
   plan?: BaseChatModel | null;
   /** A second opinion for the input guard on questions the rules let through (tools/guard/llm-classifier.ts). */
   guard?: BaseChatModel | null;
+}
+
+/**
+ * Adds the LLM capabilities (answer role, with its prompt loaded now; translate and plan roles) when a provider
+ * is given. The guard's LLM classifier costs a model call on every question the rules let through, so it is
+ * asked for apart (`GUICHET_GUARD_LLM=true`).
+ */
+export function withLlm(
+  capabilities: Capabilities,
+  llm: LlmProvider | null | undefined,
+  options: { guardClassifier?: boolean } = {},
+): Capabilities {
+  if (!llm) return capabilities;
+  return {
+    ...capabilities,
+    llm,
+    grounded: new GroundedAnswerer(llm.chat("answer")),
+    chatModels: {
+      translate: asChatModel(llm.chat("translate")),
+      plan: asChatModel(llm.chat("plan")),
+      guard: options.guardClassifier ? asChatModel(llm.chat("guard")) : null,
+    },
+  };
 }
 
 /** The chat model of a role, or null when that role is offline. */
@@ -93,7 +123,11 @@ export async function loadCapabilities(
     config.embeddings.kind === "openai"
       ? remoteQueryEmbedder(remoteEmbeddings(config.embeddings), config.embeddings.model)
       : undefined;
-  return buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery, config.rerank);
+  return withLlm(
+    buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery, config.rerank),
+    createLlmProvider(config.llm),
+    { guardClassifier: config.guardLlm },
+  );
 }
 
 let fallback: Promise<Capabilities> | undefined;

@@ -21,6 +21,10 @@ export const DEFAULT_CONFIGURATION: GuichetConfiguration = {
 export interface GuichetContext {
   capabilities: Capabilities;
   configuration?: Partial<GuichetConfiguration>;
+  /** Epoch milliseconds after which no LLM call waits any longer (the run then degrades to offline paths). */
+  deadlineAt?: number;
+  /** True when the caller streams the run: nodes then emit progress and answer tokens through `config.writer`. */
+  stream?: boolean;
 }
 
 export type GuichetRunConfig = LangGraphRunnableConfig;
@@ -37,4 +41,26 @@ export function ensureConfiguration(config?: GuichetRunConfig): GuichetConfigura
   const pick = <K extends keyof GuichetConfiguration>(key: K): GuichetConfiguration[K] =>
     configurable[key] ?? fromContext[key] ?? DEFAULT_CONFIGURATION[key];
   return { topK: pick("topK"), maxPerFiche: pick("maxPerFiche"), maxQuestionLength: pick("maxQuestionLength") };
+}
+
+/** Events a node emits while the run is streamed (see graphs/run.ts). */
+export type NodeEvent =
+  | { type: "progress"; node: string; status: "started" | "finished"; ms?: number }
+  | { type: "token"; text: string }
+  /** The tokens sent so far are void (the LLM failed mid-stream or its answer was replaced); tokens follow again. */
+  | { type: "reset"; reason: string };
+
+/** The writer of a streamed run, or undefined when the run is not streamed. */
+export function eventWriter(config?: GuichetRunConfig): ((event: NodeEvent) => void) | undefined {
+  if (!contextOf(config).stream || typeof config?.writer !== "function") return undefined;
+  return config.writer as (event: NodeEvent) => void;
+}
+
+/** Signal and deadline an LLM call of this run must respect. */
+export function llmCallOptions(config?: GuichetRunConfig): { signal?: AbortSignal; deadlineAt?: number } {
+  const { deadlineAt } = contextOf(config);
+  return {
+    ...(config?.signal ? { signal: config.signal } : {}),
+    ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+  };
 }

@@ -7,12 +7,18 @@ import { understand } from "../nodes/understand.js";
 import { refuse } from "../nodes/refuse.js";
 import { retrieve } from "../nodes/retrieve.js";
 import { translate } from "../nodes/translate.js";
+import { verify } from "../nodes/verify.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
 /** After the guard: refused questions go to `refuse`, the others on to retrieval (through `understand` and `plan`). */
 export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
   return state.refusal ? "refuse" : "retrieve";
+}
+
+/** After the answer: an LLM draft goes to `verify`; an extractive reply is already checked. */
+export function routeAfterAnswer(state: GuichetStateType): "verify" | "translate" {
+  return state.draft ? "verify" : "translate";
 }
 
 export function buildGraph() {
@@ -58,6 +64,10 @@ export function buildGraph() {
         "guichet.found": update.reply?.found ?? false,
       })),
     )
+    .addNode(
+      "verify",
+      tracedNode("verify", verify, (update) => ({ "guichet.citation_count": update.reply?.citations.length ?? 0 })),
+    )
     .addNode("translate", tracedNode("translate", translate))
     .addEdge(START, "guard")
     .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "understand" })
@@ -65,7 +75,8 @@ export function buildGraph() {
     .addConditionalEdges("plan", routeAfterPlan, ["retrieve", "retrieve_part"])
     .addEdge("retrieve", "answer")
     .addEdge("retrieve_part", "answer")
-    .addEdge("answer", "translate")
+    .addConditionalEdges("answer", routeAfterAnswer, ["verify", "translate"])
+    .addEdge("verify", "translate")
     .addEdge("translate", END)
     .addEdge("refuse", END);
   const compiled = builder.compile();

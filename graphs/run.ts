@@ -1,11 +1,12 @@
 import type { Citation } from "../tools/answer/types.js";
 import { redactionNotice } from "../tools/guard/notice.js";
 import type { PiiType } from "../tools/guard/pii.js";
+import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
 import { traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
 import type { Capabilities } from "./capabilities.js";
-import type { GuichetConfiguration } from "./configuration.js";
+import type { GuichetConfiguration, GuichetContext, NodeEvent } from "./configuration.js";
 import type { GuichetGraph } from "./guichet.js";
-import type { RefusalReason } from "./state.js";
+import type { GuichetStateType, RefusalReason } from "./state.js";
 
 export interface AskInput {
   question: string;
@@ -26,7 +27,12 @@ export interface AskResponse {
   sources: { name: string; snapshot_date: string; licence: string };
   trace_id: string;
   timings: Record<string, number>;
+  /** Tokens, cost and model time of the run's LLM calls; present only when an LLM is configured. */
+  usage?: UsageSummary;
 }
+
+/** What a streamed run emits before its final response: the nodes' events, then the citations. */
+export type RunEvent = NodeEvent | { type: "citations"; citations: Citation[] };
 
 export const LICENCE = "Licence Ouverte 2.0 (DILA, service-public.fr)";
 
@@ -34,20 +40,46 @@ export interface RunOptions {
   capabilities: Capabilities;
   configuration?: Partial<GuichetConfiguration>;
   signal?: AbortSignal;
+  /** Streams the run: receives progress, answer tokens and citations as they come. */
+  onEvent?: (event: RunEvent) => void;
+  /** Overrides the LLM deadline of the capabilities (milliseconds from the start of the run). */
+  deadlineMs?: number;
 }
 
-/** Runs the graph once inside a root span and maps its final state to the public response. */
+type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted"> &
+  Partial<Pick<GuichetStateType, "usage">>;
+
+/**
+ * Runs the graph once inside a root span and maps its final state to the public response. `/invoke` and
+ * `/stream` both come here: the graph is always streamed (final values + the nodes' custom events), and the
+ * events reach `onEvent` when the caller streams.
+ */
 export async function runGuichet(graph: GuichetGraph, input: AskInput, options: RunOptions): Promise<AskResponse> {
   return withSpan("guichet.run", { "guichet.graph": graph.name ?? "guichet" }, async (span) => {
     const started = performance.now();
-    const state = await graph.invoke(
+    const { capabilities, onEvent } = options;
+    const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
+    const context: GuichetContext = {
+      capabilities,
+      configuration: options.configuration ?? {},
+      ...(deadlineMs !== undefined ? { deadlineAt: Date.now() + deadlineMs } : {}),
+      ...(onEvent ? { stream: true } : {}),
+    };
+    const stream = await graph.stream(
       { question: input.question, requestedLanguage: input.language },
       {
-        context: { capabilities: options.capabilities, configuration: options.configuration ?? {} },
+        context: context as GuichetContext & Record<string, unknown>,
+        streamMode: onEvent ? ["values", "custom"] : ["values"],
         ...(input.threadId ? { configurable: { thread_id: input.threadId } } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
+    let state: FinalState | undefined;
+    for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
+      if (mode === "values") state = chunk as FinalState;
+      else onEvent?.(chunk as NodeEvent);
+    }
+    if (!state) throw new Error("the graph returned no state");
     const reply = state.reply ?? { answer: "", citations: [], found: false };
     const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
     span.setAttributes({
@@ -55,6 +87,7 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       "guichet.redacted": state.redacted,
       "guichet.citation_count": reply.citations.length,
     });
+    onEvent?.({ type: "citations", citations: reply.citations });
     return {
       answer: reply.answer + redactionNotice(state.redacted),
       citations: reply.citations,
@@ -70,6 +103,7 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       },
       trace_id: traceIdOf(span),
       timings,
+      ...(capabilities.llm ? { usage: summarizeUsage(state.usage ?? []) } : {}),
     };
   });
 }

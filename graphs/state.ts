@@ -1,4 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
+import type { Draft } from "../tools/answer/grounded.js";
 import type { Passage, Reply } from "../tools/answer/types.js";
 import type { GuardReason } from "../tools/guard/inspect.js";
 import type { PiiType } from "../tools/guard/pii.js";
@@ -9,6 +10,7 @@ export interface PartPassages {
   question: string;
   passages: Passage[];
 }
+import type { UsageRecord } from "../tools/llm/usage.js";
 
 export interface Refusal {
   reason: RefusalReason;
@@ -46,6 +48,13 @@ export const GuichetState = Annotation.Root({
   refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
   passages: Annotation<Passage[]>({ reducer: (_, next) => next, default: () => [] }),
   reply: Annotation<Reply | null>({ reducer: (_, next) => next, default: () => null }),
+  /** The LLM's answer waiting for `verify` (null on the offline path). */
+  draft: Annotation<Draft | null>({ reducer: (_, next) => next, default: () => null }),
+  /**
+   * LLM calls of the run (tokens, cost, time). No default on purpose: the channel stays absent from the
+   * output of runs that made no LLM call, so offline responses keep their shape.
+   */
+  usage: Annotation<UsageRecord[]>({ reducer: (acc, next) => [...(acc ?? []), ...(next ?? [])] }),
   /** Milliseconds spent in each node. */
   timings: Annotation<Record<string, number>>({ reducer: (acc, next) => ({ ...acc, ...next }), default: () => ({}) }),
   /** Capabilities that fell back to a weaker mode during the run (e.g. "llm_unavailable"). */
@@ -68,4 +77,5 @@ export const OutputState = Annotation.Root({
   reply: GuichetState.spec.reply,
   timings: GuichetState.spec.timings,
   degradations: GuichetState.spec.degradations,
+  usage: GuichetState.spec.usage,
 });

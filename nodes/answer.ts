@@ -1,17 +1,53 @@
 import { capabilitiesOf } from "../graphs/capabilities.js";
-import type { GuichetRunConfig } from "../graphs/configuration.js";
+import { eventWriter, llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
 import { answerParts, mergePassages } from "../tools/answer/merge-parts.js";
 import { checkOutput } from "../tools/guard/output.js";
+import { LlmUnavailableError } from "../tools/llm/errors.js";
 
-/** Writes the reply from the retrieved passages, citing them as [n]; a multi-part question gets one section per part. */
+/**
+ * Writes the reply from the retrieved passages, citing them as [n]; a multi-part question is answered from the
+ * passages of every part. With an LLM configured, the `answer` role drafts it (checked next by `verify`);
+ * without one, or when the LLM is unavailable, the extractive answerer writes it (one section per part).
+ */
 export async function answer(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
-  const { answerer } = await capabilitiesOf(config);
+  const capabilities = await capabilitiesOf(config);
+  const emit = eventWriter(config);
   // Only this run's parts: a thread's state may still hold those of an earlier question.
   const parts = state.parts.filter((p) => state.subQuestions[p.index] === p.question);
   const multiPart = state.subQuestions.length > 1 && parts.length > 1;
   const passages = multiPart ? mergePassages(parts) : state.passages;
-  const reply = multiPart ? await answerParts(answerer, parts) : await answerer.answer(state.normalizedQuestion, passages);
-  const checked = checkOutput(reply.answer, passages, { citations: reply.citations });
-  return { reply: { ...reply, answer: checked.text, citations: checked.citations }, ...(multiPart ? { passages } : {}) };
+  const merged = multiPart ? { passages } : {};
+  const extractive = async () => {
+    const reply = multiPart
+      ? await answerParts(capabilities.answerer, parts)
+      : await capabilities.answerer.answer(state.normalizedQuestion, passages);
+    const checked = checkOutput(reply.answer, passages, { citations: reply.citations });
+    emit?.({ type: "token", text: checked.text });
+    return { ...reply, answer: checked.text, citations: checked.citations };
+  };
+  const grounded = capabilities.grounded;
+  // No passage, nothing to ground an answer on: the extractive "not found" costs no model call.
+  if (!grounded || passages.length === 0) return { reply: await extractive(), ...merged };
+
+  let streamed = false;
+  try {
+    const { draft, usage } = await grounded.draft(state.normalizedQuestion, passages, {
+      node: "answer",
+      ...llmCallOptions(config),
+      ...(emit
+        ? {
+            onToken: (text: string) => {
+              streamed = true;
+              emit({ type: "token", text });
+            },
+          }
+        : {}),
+    });
+    return { draft, usage: [usage], ...merged };
+  } catch (error) {
+    if (!(error instanceof LlmUnavailableError)) throw error;
+    if (streamed) emit?.({ type: "reset", reason: "llm_unavailable" });
+    return { draft: null, reply: await extractive(), degradations: ["llm_unavailable"], ...merged };
+  }
 }

@@ -14,7 +14,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import type { Capabilities } from "../graphs/capabilities.js";
 import type { GuichetGraph } from "../graphs/guichet.js";
-import { runGuichet } from "../graphs/run.js";
+import { runGuichet, type AskResponse, type RunEvent } from "../graphs/run.js";
 import type { AuthConfig } from "../tools/security-config.js";
 import { tracer } from "../tools/telemetry/tracing.js";
 import { authenticate } from "./auth.js";
@@ -40,7 +40,7 @@ export interface AppOptions {
 }
 
 export const BODY_LIMIT = "16kb";
-const ROUTES: Record<string, string[]> = { "/invoke": ["POST"], "/health": ["GET", "HEAD"] };
+const ROUTES: Record<string, string[]> = { "/invoke": ["POST"], "/stream": ["POST"], "/health": ["GET", "HEAD"] };
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -83,43 +83,77 @@ export function createApp(options: AppOptions) {
     });
   });
 
-  app.post(
-    "/invoke",
-    ...guarded,
-    requireJson,
-    express.json({ limit: BODY_LIMIT, strict: false, type: () => true }),
-    async (req, res) => {
-      if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
-        throw problems.invalidRequest("the request body must be a JSON object");
-      }
-      const parsed = bodySchema.safeParse(req.body);
-      if (!parsed.success) throw problems.invalidRequest(describeIssues(parsed.error));
-      const signal = AbortSignal.timeout(options.requestTimeoutMs);
-      try {
-        const response = await runGuichet(
-          options.graph,
-          {
-            question: parsed.data.question,
-            ...(parsed.data.language ? { language: parsed.data.language } : {}),
-            ...(parsed.data.thread_id ? { threadId: parsed.data.thread_id } : {}),
+  /** Validates the body and runs the graph; the run is cancelled when the client goes away or time runs out. */
+  const run = async (req: Request, res: Response, onEvent?: (event: RunEvent) => void): Promise<AskResponse> => {
+    if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
+      throw problems.invalidRequest("the request body must be a JSON object");
+    }
+    const parsed = bodySchema.safeParse(req.body);
+    if (!parsed.success) throw problems.invalidRequest(describeIssues(parsed.error));
+    const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+    const gone = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort(new Error("the client closed the connection"));
+    });
+    const signal = AbortSignal.any([timeout, gone.signal]);
+    try {
+      return await runGuichet(
+        options.graph,
+        {
+          question: parsed.data.question,
+          ...(parsed.data.language ? { language: parsed.data.language } : {}),
+          ...(parsed.data.thread_id ? { threadId: parsed.data.thread_id } : {}),
+        },
+        {
+          capabilities: options.capabilities,
+          configuration: {
+            topK: options.topK,
+            maxPerFiche: options.maxPerFiche,
+            maxQuestionLength: options.maxQuestionLength,
           },
-          {
-            capabilities: options.capabilities,
-            configuration: {
-              topK: options.topK,
-              maxPerFiche: options.maxPerFiche,
-              maxQuestionLength: options.maxQuestionLength,
-            },
-            signal,
-          },
-        );
-        res.json(response);
-      } catch (error) {
-        if (signal.aborted) throw problems.timeout(options.requestTimeoutMs);
-        throw error;
+          signal,
+          ...(onEvent ? { onEvent } : {}),
+        },
+      );
+    } catch (error) {
+      if (timeout.aborted) throw problems.timeout(options.requestTimeoutMs);
+      if (gone.signal.aborted) throw problems.invalidRequest("the request was aborted by the client");
+      throw error;
+    }
+  };
+  const json = express.json({ limit: BODY_LIMIT, strict: false, type: () => true });
+
+  app.post("/invoke", ...guarded, requireJson, json, async (req, res) => {
+    res.json(await run(req, res));
+  });
+
+  app.post("/stream", ...guarded, requireJson, json, async (req, res) => {
+    // Bad input fails before the first event: it is answered as a plain JSON problem, not as a stream.
+    let started = false;
+    const send = (event: string, data: unknown) => {
+      if (!started) {
+        res.status(200).set({
+          "Content-Type": "text/event-stream; charset=utf-8",
+          "Cache-Control": "no-cache, no-transform",
+          "X-Accel-Buffering": "no",
+        });
+        res.flushHeaders();
+        started = true;
       }
-    },
-  );
+      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    try {
+      const response = await run(req, res, (event) => send(event.type, event));
+      send("final", response);
+    } catch (error) {
+      if (!started) throw error;
+      if (res.destroyed) return;
+      const problem = toProblem(error);
+      if (problem.slug === "internal") options.logger.error({ request_id: req.id, err: error }, "unhandled error");
+      send("error", problemBody(problem, req.originalUrl.split("?")[0] ?? "/", req.id));
+    }
+    res.end();
+  });
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const allowed = ROUTES[req.path.toLowerCase().replace(/(?<=.)\/+$/, "")];

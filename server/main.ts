@@ -41,6 +41,11 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     { per_minute: config.rateLimit.perMinute, ...rateLimiter.status() },
     config.rateLimit.redisUrl ? "rate limits shared through Redis" : "rate limits counted in memory (this process only)",
   );
+  const llm = capabilities.llm;
+  logger.info(
+    llm ? { llm: "on", answer_model: llm.settings.roles.answer.model, deadline_ms: llm.deadlineMs } : { llm: "off" },
+    llm ? "LLM roles on" : "LLM roles off (no OPENAI_API_KEY): extractive answers",
+  );
   // One throw-away search compiles the hot paths before the first user request.
   capabilities.search.lexical.search("prix du passeport", { k: config.topK });
   const app = createApp({

@@ -30,6 +30,7 @@ describe("loadConfig", () => {
       requestTimeoutMs: 15_000,
       shutdownTimeoutMs: 10_000,
       otel: { serviceName: "guichet" },
+      guardLlm: false,
       auth: {
         enabled: false,
         disabledReason: "NODE_ENV=development and no API key or JWT verifier configured (local default)",
@@ -85,6 +86,7 @@ describe("loadConfig", () => {
       requestTimeoutMs: 2000,
       shutdownTimeoutMs: 3000,
       otel: { endpoint: "http://collector:4318", serviceName: "guichet-prod" },
+      guardLlm: false,
       auth: {
         enabled: true,
         apiKeys: [{ name: "portal", sha256: "ab".repeat(32), rate_limit_per_minute: 30, scopes: ["invoke"] }],

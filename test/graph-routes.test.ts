@@ -66,6 +66,8 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     redacted: [],
     passages: [],
     reply: null,
+    draft: null,
+    usage: [],
     timings: {},
     degradations: [],
     ...overrides,

@@ -209,7 +209,7 @@ describe("answer node with parts", () => {
     );
     const base = {
       question: "Combien coûte un passeport ?", requestedLanguage: undefined, normalizedQuestion: "Combien coûte un passeport ?",
-      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, redacted: [], refusal: null, reply: null,
+      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, redacted: [], draft: null, usage: [], refusal: null, reply: null,
       timings: {}, degradations: [], passages: passport.passages,
     };
     const config = { context: { capabilities: caps } };
@@ -235,7 +235,7 @@ describe("understand node", () => {
     const update = await understand(
       {
         question: "123 ?", requestedLanguage: undefined, normalizedQuestion: "123 ?", language: "fr", questionLanguage: "fr",
-        questionTranslation: "none", redacted: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, timings: {}, degradations: [],
+        questionTranslation: "none", redacted: [], draft: null, usage: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, timings: {}, degradations: [],
       },
       { context: { capabilities: caps } },
     );

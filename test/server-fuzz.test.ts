@@ -11,7 +11,7 @@ import { authSettings } from "../tools/security-config.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
 
 /** The question routes under fuzz (each gets the same share of cases). */
-const ROUTES = ["/invoke"] as const;
+const ROUTES = ["/invoke", "/stream"] as const;
 
 const HTTP_CASES = 5_000;
 const RAW_CASES = 400;

@@ -2,12 +2,14 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { authSettings, type AuthConfig } from "./security-config.js";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
+import { llmSettings, type LlmSettings } from "./llm/settings.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const temperature = z.coerce.number().min(0).max(2).optional();
 
 /** Every environment variable Guichet reads, with its default. Documented in the README. */
 const EnvSchema = z.object({
@@ -45,6 +47,32 @@ const EnvSchema = z.object({
   GUICHET_MAX_PER_FICHE: positiveInt(2),
   GUICHET_REQUEST_TIMEOUT_MS: positiveInt(15_000),
   GUICHET_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  GUICHET_MODEL_ANSWER: z.string().min(1).optional(),
+  GUICHET_MODEL_TRANSLATE: z.string().min(1).optional(),
+  GUICHET_MODEL_PLAN: z.string().min(1).optional(),
+  GUICHET_MODEL_GUARD: z.string().min(1).optional(),
+  GUICHET_MODEL_JUDGE: z.string().min(1).optional(),
+  GUICHET_TEMPERATURE_ANSWER: temperature,
+  GUICHET_TEMPERATURE_TRANSLATE: temperature,
+  GUICHET_TEMPERATURE_PLAN: temperature,
+  GUICHET_TEMPERATURE_GUARD: temperature,
+  GUICHET_TEMPERATURE_JUDGE: temperature,
+  GUICHET_MAX_TOKENS_ANSWER: z.coerce.number().int().positive().optional(),
+  GUICHET_MAX_TOKENS_TRANSLATE: z.coerce.number().int().positive().optional(),
+  GUICHET_MAX_TOKENS_PLAN: z.coerce.number().int().positive().optional(),
+  GUICHET_MAX_TOKENS_GUARD: z.coerce.number().int().positive().optional(),
+  GUICHET_MAX_TOKENS_JUDGE: z.coerce.number().int().positive().optional(),
+  GUICHET_LLM_TIMEOUT_MS: positiveInt(8_000),
+  GUICHET_LLM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  GUICHET_LLM_BACKOFF_MS: positiveInt(200),
+  GUICHET_LLM_BACKOFF_MAX_MS: positiveInt(2_000),
+  GUICHET_LLM_RETRY_AFTER_MAX_MS: positiveInt(5_000),
+  GUICHET_LLM_BREAKER_FAILURES: positiveInt(5),
+  GUICHET_LLM_BREAKER_HALF_OPEN_MS: positiveInt(30_000),
+  GUICHET_DEADLINE_MS: positiveInt(12_000),
+  GUICHET_GUARD_LLM: z.enum(["true", "false"]).default("false"),
+  GUICHET_LLM_PRICES: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
   // Security (README: "Security: authentication, rate limits, hardening"); read by tools/security-config.ts.
@@ -96,6 +124,10 @@ export interface AppConfig {
   rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
+  /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
+  llm?: LlmSettings;
+  /** Whether the guard asks the LLM's `guard` role about questions its rules let through. */
+  guardLlm: boolean;
 }
 
 /**
@@ -148,9 +180,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push("GUICHET_RERANK_BASE_URL: required when GUICHET_RERANK=remote");
   }
   let auth: AuthConfig | undefined;
+  let llm: LlmSettings | undefined;
   if (parsed.success) {
     try {
       auth = authSettings(parsed.data);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    try {
+      llm = llmSettings(parsed.data);
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -220,5 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       prefix: e.GUICHET_RATE_LIMIT_PREFIX,
     },
     cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
+    ...(llm ? { llm } : {}),
+    guardLlm: e.GUICHET_GUARD_LLM === "true",
   };
 }

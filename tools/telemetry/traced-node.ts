@@ -3,9 +3,18 @@ import { withSpan } from "./tracing.js";
 
 type NodeUpdate = { timings?: Record<string, number> } & Record<string, unknown>;
 
+type ProgressWriter = (event: { type: "progress"; node: string; status: "started" | "finished"; ms?: number }) => void;
+
+/** The run's stream writer when the caller streams the run (context.stream), else undefined. */
+function progressWriter(config: unknown): ProgressWriter | undefined {
+  const c = config as { writer?: unknown; context?: { stream?: boolean } } | undefined;
+  return c?.context?.stream && typeof c.writer === "function" ? (c.writer as ProgressWriter) : undefined;
+}
+
 /**
  * Wraps a graph node: runs it inside a span named after the node (a child of the run's span),
- * sets the attributes `describe` derives from its update, and records its duration in `timings`.
+ * sets the attributes `describe` derives from its update, and records its duration in `timings`; a streamed
+ * run also gets `progress` events (started, finished) through the run's writer.
  */
 export function tracedNode<S, C, U extends NodeUpdate>(
   name: string,
@@ -15,8 +24,11 @@ export function tracedNode<S, C, U extends NodeUpdate>(
   const traced = async (state: S, config: C): Promise<U> =>
     withSpan(name, { "guichet.node": name }, async (span) => {
       const started = performance.now();
+      const progress = progressWriter(config);
+      progress?.({ type: "progress", node: name, status: "started" });
       const update = await node(state, config);
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      progress?.({ type: "progress", node: name, status: "finished", ms });
       span.setAttributes(describe(update, state));
       return { ...update, timings: { ...(update.timings ?? {}), [name]: ms } };
     });

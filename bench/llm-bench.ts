@@ -1,0 +1,225 @@
+import { spawn } from "node:child_process";
+import { execSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import { pino } from "pino";
+import { Command } from "commander";
+import { withLlm } from "../graphs/capabilities.js";
+import { buildGraph } from "../graphs/guichet.js";
+import type { AskResponse } from "../graphs/run.js";
+import { loadDataset } from "../evals/dataset.js";
+import { runMain, writeLine, type CliIo } from "../cli/io.js";
+import { createApp } from "../server/app.js";
+import { loadConfig } from "../tools/config.js";
+import { createLlmProvider } from "../tools/llm/provider.js";
+import { SUBSET_IDS, subsetCapabilities } from "../test/helpers/fixtures.js";
+import { chatReply, startScriptedOpenAI } from "../test/helpers/scripted-openai.js";
+import { fmt, summarize } from "./stats.js";
+
+export const SECTION_TITLE = "## LLM path overhead (issue 5)";
+
+/** One measured request: latency seen by the client and time Guichet spent waiting on the model. */
+export interface Sample {
+  totalMs: number;
+  modelMs: number;
+  degraded: boolean;
+}
+
+export interface Row {
+  kind: string;
+  concurrency: number;
+  samples: Sample[];
+  /** The scripted model's fixed latency, when the row's requests reach it (0 for the offline peer). */
+  fixedDelayMs?: number;
+}
+
+/** Posts `count` questions to /invoke with `concurrency` requests in flight; one sample per response. */
+export async function measure(url: string, questions: string[], concurrency: number, count: number): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const question = questions[next++ % questions.length]!;
+      const started = performance.now();
+      const res = await fetch(`${url}/invoke`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ question }),
+      });
+      const body = (await res.json()) as AskResponse;
+      const totalMs = performance.now() - started;
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      samples.push({ totalMs, modelMs: body.usage?.total.model_ms ?? 0, degraded: body.degraded.length > 0 });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return samples;
+}
+
+/** The markdown table of the rows: latency, model wait and Guichet's own overhead (total minus model wait). */
+export function overheadTable(rows: Row[], targetMs = 15): string[] {
+  const lines = [
+    "| questions | concurrency | requests | /invoke p50 ms | /invoke p95 ms | model wait p50 ms | overhead p50 ms | overhead p95 ms | total − fixed model latency p95 ms | degraded | target overhead p95 <= 15 ms |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const total = summarize(row.samples.map((s) => s.totalMs));
+    const model = summarize(row.samples.map((s) => s.modelMs));
+    const overhead = summarize(row.samples.map((s) => s.totalMs - s.modelMs));
+    const degraded = row.samples.filter((s) => s.degraded).length;
+    const strict = summarize(row.samples.map((s) => s.totalMs - (row.fixedDelayMs ?? 0)));
+    lines.push(
+      `| ${row.kind} | ${row.concurrency} | ${total.n} | ${fmt(total.p50, 1)} | ${fmt(total.p95, 1)} | ${fmt(model.p50, 1)} | ${fmt(overhead.p50, 1)} | ${fmt(overhead.p95, 1)} | ${fmt(strict.p95, 1)} | ${degraded} | ${overhead.p95 <= targetMs ? "met" : "**missed**"} |`,
+    );
+  }
+  return lines;
+}
+
+/** Replaces the section (up to the next `## ` heading) in the markdown file, or appends it. */
+export function writeSection(file: string, section: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    text = "";
+  }
+  const start = text.indexOf(SECTION_TITLE);
+  if (start === -1) {
+    text = `${text.replace(/\n*$/, "\n\n")}${section}\n`;
+  } else {
+    const after = text.indexOf("\n## ", start + SECTION_TITLE.length);
+    text = `${text.slice(0, start)}${section}\n${after === -1 ? "" : `\n${text.slice(after + 1)}`}`;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/**
+ * The Guichet HTTP app over the subset index with the LLM roles on `baseURL` (or offline, the peer, when null);
+ * listens and returns its URL.
+ */
+export async function serveGuichet(baseURL: string | null, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
+  const config = loadConfig({
+    ...(baseURL ? { OPENAI_API_KEY: "bench-not-a-secret", OPENAI_BASE_URL: baseURL } : {}),
+    OPENAI_MODEL: "scripted-model",
+    LOG_LEVEL: "silent",
+  });
+  const capabilities = withLlm(subsetCapabilities(), createLlmProvider(config.llm));
+  const app = createApp({
+    graph: buildGraph(),
+    capabilities,
+    logger: pino({ level: "silent" }),
+    maxQuestionLength: 500,
+    topK: 10,
+    maxPerFiche: 2,
+    requestTimeoutMs: 15_000,
+    version: "bench",
+  });
+  const server = app.listen(port, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Dev questions about the fiches of the subset index (so that every request reaches the model). */
+export function simpleQuestions(dataset: string): string[] {
+  const subset = new Set(SUBSET_IDS);
+  return loadDataset(dataset)
+    .filter((item) => item.lang === "fr" && item.gold.some((id) => subset.has(id)))
+    .map((item) => item.question);
+}
+
+/** `npm run bench:llm`: /invoke against a scripted model answering after a fixed delay, in a child server. */
+export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command("bench:llm")
+    .option("--delay <ms>", "scripted model latency", (v) => Number(v), 300)
+    .option("--requests <n>", "requests per concurrency level (1 in flight: a quarter of it)", (v) => Number(v), 200)
+    .option("--out <file>", "markdown report to update", "docs/benchmarks.md")
+    .option("--dataset <file>", "questions", "evals/datasets/dev.jsonl")
+    .option("--no-write", "print the table only")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.parse(argv, { from: "user" });
+  const opts = program.opts<{ delay: number; requests: number; out: string; dataset: string; write: boolean }>();
+  const log = (m: string) => void writeLine(io.stderr, m);
+
+  const scripted = await startScriptedOpenAI();
+  scripted.chat = (body) => chatReply(body, "Le passeport coûte 86 € pour un adulte [1].", { prompt_tokens: 900, completion_tokens: 40 }, { delayMs: opts.delay });
+  // Guichet runs in its own process, so the load generator and the scripted model do not share its event loop.
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/llm-bench.ts", "--serve", scripted.url], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const [url, offlineUrl] = await new Promise<[string, string]>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        const match = /listening (\S+) (\S+)/.exec(chunk.toString());
+        if (match) resolve([match[1]!, match[2]!]);
+      });
+      child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+    });
+    const questions = simpleQuestions(opts.dataset);
+    log(`${questions.length} simple questions; warming up...`);
+    await measure(url, questions, 4, 20);
+    await measure(offlineUrl, questions, 4, 20);
+    const rows: Row[] = [];
+    // Multi-part questions come with the planner (issue 5 item 6): add { kind: "multi-part", url, questions } here.
+    const kinds = [
+      { kind: "simple", target: url, questions, fixedDelayMs: opts.delay },
+      { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions, fixedDelayMs: 0 },
+    ];
+    for (const concurrency of [1, 20]) {
+      for (const { kind, target, questions: qs, fixedDelayMs } of kinds) {
+        const count = concurrency === 1 ? Math.max(10, Math.round(opts.requests / 4)) : opts.requests;
+        log(`${kind}: ${count} requests at concurrency ${concurrency}...`);
+        rows.push({ kind, concurrency, fixedDelayMs, samples: await measure(target, qs, concurrency, count) });
+      }
+    }
+    const commit = (() => {
+      try {
+        return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+      } catch {
+        return "unknown";
+      }
+    })();
+    const section = [
+      SECTION_TITLE,
+      "",
+      `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
+      `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
+      "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
+      "`model wait` is timed around the chat-model call, so it includes the LangChain/OpenAI client's own work; the stricter `total − fixed model latency` column charges that to Guichet too.",
+      "The peer rows are the same process answering extractively (no model): the machine's cost of a request at that moment, without the LLM path.",
+      "",
+      ...overheadTable(rows),
+      "",
+    ].join("\n");
+    await writeLine(io.stdout, section);
+    if (opts.write) writeSection(opts.out, section);
+    return 0;
+  } finally {
+    child.kill("SIGTERM");
+    await scripted.close();
+  }
+}
+
+if (process.argv[1]?.endsWith("bench/llm-bench.ts")) {
+  const serveAt = process.argv.indexOf("--serve");
+  if (serveAt !== -1) {
+    const withModel = await serveGuichet(process.argv[serveAt + 1]!);
+    const offline = await serveGuichet(null);
+    // A normal exit on SIGTERM lets `node --cpu-prof` write its profile.
+    process.once("SIGTERM", () => process.exit(0));
+    process.stdout.write(`listening ${withModel.url} ${offline.url}\n`);
+  } else {
+    await runMain(llmBenchMain);
+  }
+}

@@ -1,0 +1,72 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { llmBenchMain, measure, overheadTable, SECTION_TITLE, serveGuichet, simpleQuestions, writeSection } from "../bench/llm-bench.js";
+import { tempDir } from "./helpers/fixtures.js";
+import { chatReply, startScriptedOpenAI } from "./helpers/scripted-openai.js";
+
+describe("bench:llm", () => {
+  it("measures /invoke with the LLM path and splits model wait from Guichet's overhead", async () => {
+    const scripted = await startScriptedOpenAI();
+    scripted.chat = (body) => chatReply(body, "Le passeport coûte 86 € [1].", { prompt_tokens: 10, completion_tokens: 5 }, { delayMs: 60 });
+    const guichet = await serveGuichet(scripted.url);
+    try {
+      const questions = simpleQuestions("evals/datasets/dev.jsonl");
+      expect(questions.length).toBeGreaterThan(3);
+      const samples = await measure(guichet.url, questions, 2, 6);
+      expect(samples).toHaveLength(6);
+      for (const s of samples) {
+        expect(s.degraded).toBe(false);
+        expect(s.modelMs).toBeGreaterThanOrEqual(55);
+        expect(s.totalMs).toBeGreaterThan(s.modelMs);
+      }
+      const table = overheadTable([{ kind: "simple", concurrency: 2, samples }]);
+      expect(table).toHaveLength(3);
+      expect(table[2]).toMatch(/^\| simple \| 2 \| 6 \| /);
+    } finally {
+      await guichet.close();
+      await scripted.close();
+    }
+  });
+
+  it("runs end to end against a child server and writes its section", async () => {
+    const out = join(tempDir(), "benchmarks.md");
+    writeFileSync(out, "# Benchmarks\n");
+    const stdout = new PassThrough();
+    let printed = "";
+    stdout.on("data", (c: Buffer) => (printed += c.toString()));
+    const code = await llmBenchMain(["--requests", "8", "--delay", "20", "--out", out], {
+      stdin: new PassThrough(),
+      stdout,
+      stderr: new PassThrough(),
+      env: {},
+    });
+    expect(code).toBe(0);
+    const written = readFileSync(out, "utf8");
+    expect(written).toContain(SECTION_TITLE);
+    expect(written).toContain(printed.trim());
+    const rows = written.split("\n").filter((l) => /^\| simple/.test(l));
+    expect(rows).toHaveLength(4);
+    // No request degraded; the peer never waits on a model.
+    for (const row of rows) expect(row.split(" | ")[9]).toBe("0");
+    expect(rows[1]).toMatch(/^\| simple, peer: same server without LLM \(extractive\) \| 1 \| 10 \| [\d.]+ \| [\d.]+ \| 0\.0 \|/);
+  }, 60_000);
+
+  it("computes the overhead per request and judges the target on its p95", () => {
+    const samples = Array.from({ length: 20 }, (_, i) => ({ totalMs: 310 + i, modelMs: 300, degraded: i === 0 }));
+    const [, , row] = overheadTable([{ kind: "simple", concurrency: 1, samples, fixedDelayMs: 290 }]);
+    expect(row).toBe("| simple | 1 | 20 | 319.0 | 328.0 | 300.0 | 19.0 | 28.0 | 38.0 | 1 | **missed** |");
+    const fast = samples.map((s) => ({ ...s, totalMs: s.modelMs + 5 }));
+    expect(overheadTable([{ kind: "simple", concurrency: 1, samples: fast }])[2]).toMatch(/\| met \|$/);
+  });
+
+  it("replaces its own section of the report and keeps the others", () => {
+    const file = join(tempDir(), "benchmarks.md");
+    writeFileSync(file, "# Benchmarks\n\n## Before\n\nkept\n");
+    writeSection(file, `${SECTION_TITLE}\n\nfirst`);
+    expect(readFileSync(file, "utf8")).toBe(`# Benchmarks\n\n## Before\n\nkept\n\n${SECTION_TITLE}\n\nfirst\n`);
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n## After\n\nalso kept\n`);
+    writeSection(file, `${SECTION_TITLE}\n\nsecond`);
+    expect(readFileSync(file, "utf8")).toBe(`# Benchmarks\n\n## Before\n\nkept\n\n${SECTION_TITLE}\n\nsecond\n\n## After\n\nalso kept\n`);
+  });
+});
