@@ -18,7 +18,7 @@ const RAW_CASES = 400;
 const CONCURRENCY = 8;
 const SEED = Number(process.env.GUICHET_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const KEY = "gch_fuzz-key-0123456789abcdef";
-const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function prng(seed: number) {
@@ -220,6 +220,8 @@ interface Answer {
   contentType: string;
   text: string;
   method: string;
+  /** The connection closed before the end of a chunked body (a raw client that hung up mid-stream). */
+  truncated?: boolean;
 }
 
 const failures: string[] = [];
@@ -234,6 +236,25 @@ function check(answer: Answer, what: string): void {
   if (answer.method === "HEAD") return;
   // A CORS preflight answer (an allow-list is configured): no body by design.
   if (answer.method === "OPTIONS" && answer.status === 204 && answer.text === "") return;
+  if (answer.status === 200 && answer.contentType.startsWith("text/event-stream")) {
+    // /stream: events, the last one the same JSON as /invoke (or an error event carrying a problem).
+    const events = [...answer.text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)];
+    const last = events.at(-1);
+    // A raw client that closed its side cancels the run: the stream may stop early, but what came must be events.
+    if (answer.truncated && (!last || (last[1] !== "final" && last[1] !== "error"))) {
+      if (answer.text.trim() !== "" && events.length === 0) fail("truncated stream without events");
+      return;
+    }
+    if (!last || (last[1] !== "final" && last[1] !== "error")) return fail("stream without a final or error event");
+    try {
+      const body = JSON.parse(last[2]!) as Record<string, unknown>;
+      if (last[1] === "final" && Object.keys(body).sort().join() !== RESPONSE_KEYS.join()) fail("final event with unexpected keys");
+      if (last[1] === "error" && typeof body.status !== "number") fail("error event without a problem");
+    } catch {
+      fail("stream event is not JSON");
+    }
+    return;
+  }
   if (answer.status === 200) {
     if (!answer.contentType.startsWith("application/json")) return fail("answer without JSON content type");
     try {
@@ -297,6 +318,21 @@ function sendRaw(port: number, bytes: Buffer): Promise<Answer[]> {
   });
 }
 
+/** A chunked body: its text, whether the connection ended before the last chunk, and what follows it. */
+function dechunk(data: Buffer): { text: string; truncated: boolean; rest: Buffer } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const line = data.indexOf("\r\n", at);
+    if (line === -1) return { text: Buffer.concat(parts).toString("utf8"), truncated: true, rest: Buffer.alloc(0) };
+    const size = parseInt(data.subarray(at, line).toString("latin1"), 16);
+    if (!Number.isFinite(size)) return { text: Buffer.concat(parts).toString("utf8"), truncated: true, rest: Buffer.alloc(0) };
+    if (size === 0) return { text: Buffer.concat(parts).toString("utf8"), truncated: false, rest: data.subarray(line + 4) };
+    parts.push(data.subarray(line + 2, line + 2 + size));
+    at = line + 2 + size + 2;
+  }
+}
+
 function parseResponses(raw: Buffer): Answer[] {
   const answers: Answer[] = [];
   let rest = raw;
@@ -305,9 +341,22 @@ function parseResponses(raw: Buffer): Answer[] {
     if (end === -1) break;
     const head = rest.subarray(0, end).toString("latin1");
     const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? "0");
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? "0");
+    const contentType = /\r\ncontent-type: *([^\r]+)/i.exec(head)?.[1] ?? "";
+    if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      const body = dechunk(rest.subarray(end + 4));
+      answers.push({ status, contentType, text: body.text, method: "POST", truncated: body.truncated });
+      rest = body.rest;
+      continue;
+    }
+    const declared = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    if (declared === undefined && rest.length > end + 4) {
+      // No length and not chunked (an answer to HTTP/1.0): the body runs until the server closes the connection.
+      answers.push({ status, contentType, text: rest.subarray(end + 4).toString("utf8"), method: "POST", truncated: true });
+      break;
+    }
+    const length = Number(declared ?? "0");
     const text = rest.subarray(end + 4, end + 4 + length).toString("utf8");
-    answers.push({ status, contentType: /\r\ncontent-type: *([^\r]+)/i.exec(head)?.[1] ?? "", text, method: "POST" });
+    answers.push({ status, contentType, text, method: "POST" });
     rest = rest.subarray(end + 4 + length);
   }
   return answers;
@@ -382,7 +431,7 @@ it(`survives ${HTTP_CASES} malformed HTTP requests and ${RAW_CASES} raw byte str
       const i = nextRaw++;
       for (const answer of await sendRaw(port, raws[i]!)) {
         rawAnswers++;
-        check(answer, `raw case ${i}`);
+        check(answer, `raw case ${i}${process.env.FUZZ_DEBUG ? ` ${raws[i]!.subarray(0, 120).toString("latin1")}` : ""}`);
       }
     }
   };
