@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import { pino } from "pino";
 import { Command } from "commander";
@@ -257,6 +257,8 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       SECTION_TITLE,
       "",
       `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
+      "The machine is shared with other sessions and noisy (load average printed below): treat the figures as an upper bound and re-run on a quiet machine before judging the overhead target.",
+      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(", ")}.`,
       `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
       "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
       "`model wait` is timed around the chat-model call, so it includes the LangChain/OpenAI client's own work; the stricter `total − fixed model latency` column charges that to Guichet too.",
