@@ -18,7 +18,7 @@ const RAW_CASES = 400;
 const CONCURRENCY = 8;
 const SEED = Number(process.env.GUICHET_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const KEY = "gch_fuzz-key-0123456789abcdef";
-const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function prng(seed: number) {
@@ -235,9 +235,16 @@ function check(answer: Answer, what: string): void {
   // A CORS preflight answer (an allow-list is configured): no body by design.
   if (answer.method === "OPTIONS" && answer.status === 204 && answer.text === "") return;
   if (answer.status === 200) {
-    if (!answer.contentType.startsWith("application/json")) return fail("answer without JSON content type");
+    // A stream that started ends with the /invoke JSON as its `final` event (or an `error` event).
+    const streamed = answer.contentType.startsWith("text/event-stream");
+    if (!streamed && !answer.contentType.startsWith("application/json")) return fail("answer without JSON content type");
+    // The raw-socket parser reads Content-Length bodies only: a chunked stream's body is checked by the HTTP cases.
+    if (streamed && answer.text === "") return;
+    const last = streamed ? /event: (final|error)\ndata: (.+)\n\n$/.exec(answer.text) : null;
+    if (streamed && !last) return fail("stream without a final or error event");
+    if (last?.[1] === "error") return fail("stream ended with an error event");
     try {
-      const body = JSON.parse(answer.text) as Record<string, unknown>;
+      const body = JSON.parse(last ? last[2]! : answer.text) as Record<string, unknown>;
       if (Object.keys(body).sort().join() !== RESPONSE_KEYS.join()) fail("answer with unexpected keys");
       if (typeof body.answer !== "string") fail("answer is not a string");
     } catch {
