@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import { pino } from "pino";
 import { Command } from "commander";
@@ -14,7 +14,9 @@ import { createApp } from "../server/app.js";
 import { loadConfig } from "../tools/config.js";
 import { createLlmProvider } from "../tools/llm/provider.js";
 import { SUBSET_IDS, subsetCapabilities } from "../test/helpers/fixtures.js";
-import { chatReply, startScriptedOpenAI } from "../test/helpers/scripted-openai.js";
+import { PLAN_PROMPT } from "../tools/plan/llm-split.js";
+import { mightBeMultiPart, splitQuestion } from "../tools/plan/split.js";
+import { chatReply, startScriptedOpenAI, type ChatRequestBody, type ScriptedReply } from "../test/helpers/scripted-openai.js";
 import { fmt, summarize } from "./stats.js";
 
 export const SECTION_TITLE = "## LLM path overhead (issue 5)";
@@ -23,6 +25,8 @@ export const SECTION_TITLE = "## LLM path overhead (issue 5)";
 export interface Sample {
   totalMs: number;
   modelMs: number;
+  /** Model calls the request made (from its `usage`). */
+  modelCalls: number;
   degraded: boolean;
 }
 
@@ -50,7 +54,12 @@ export async function measure(url: string, questions: string[], concurrency: num
       const body = (await res.json()) as AskResponse;
       const totalMs = performance.now() - started;
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      samples.push({ totalMs, modelMs: body.usage?.total.model_ms ?? 0, degraded: body.degraded.length > 0 });
+      samples.push({
+        totalMs,
+        modelMs: body.usage?.total.model_ms ?? 0,
+        modelCalls: (body.usage?.by_node ?? []).reduce((n, line) => n + line.calls, 0),
+        degraded: body.degraded.length > 0,
+      });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -74,6 +83,56 @@ export function overheadTable(rows: Row[], targetMs = 15): string[] {
     );
   }
   return lines;
+}
+
+/** One model round-trip more at most: compares a multi-part row with the simple row at the same concurrency. */
+export function multiPartTable(rows: Row[], roundTripMs: number, overheadBudgetMs = 15): string[] {
+  const lines = [
+    `| concurrency | model calls per request: simple → multi-part | p50 ms: simple → multi-part (Δ) | p95 ms: simple → multi-part (Δ) | target: ≤ 1 more call and Δp50 ≤ ${roundTripMs} + ${overheadBudgetMs} ms |`,
+    "|---|---|---|---|---|",
+  ];
+  for (const multi of rows.filter((r) => r.kind === "multi-part")) {
+    const simple = rows.find((r) => r.kind === "simple" && r.concurrency === multi.concurrency);
+    if (!simple) continue;
+    const calls = (row: Row) => summarize(row.samples.map((s) => s.modelCalls));
+    const total = (row: Row) => summarize(row.samples.map((s) => s.totalMs));
+    const [cs, cm, ts, tm] = [calls(simple), calls(multi), total(simple), total(multi)];
+    const extraCalls = cm.p50 - cs.p50;
+    const met = Math.max(...multi.samples.map((s) => s.modelCalls)) - Math.min(...simple.samples.map((s) => s.modelCalls)) <= 1
+      && tm.p50 - ts.p50 <= roundTripMs + overheadBudgetMs;
+    lines.push(
+      `| ${multi.concurrency} | ${fmt(cs.p50, 0)} → ${fmt(cm.p50, 0)} (+${fmt(extraCalls, 0)}) | ${fmt(ts.p50, 1)} → ${fmt(tm.p50, 1)} (${fmt(tm.p50 - ts.p50, 1)}) | ${fmt(ts.p95, 1)} → ${fmt(tm.p95, 1)} (${fmt(tm.p95 - ts.p95, 1)}) | ${met ? "met" : "**missed**"} |`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Multi-part questions about the subset's fiches (and the issue's example); the rules see each as possibly
+ * multi-part, so the plan model is asked.
+ */
+export const MULTI_PART_QUESTIONS = [
+  "Je me marie et je déménage, quelles démarches ?",
+  "Combien coûte un passeport ? Comment refaire une carte d'identité perdue ?",
+  "Je perds mon passeport et je déménage, quelles démarches ?",
+  "Quel est le prix d'un passeport ? Quels justificatifs pour une carte d'identité ?",
+];
+
+/**
+ * The scripted model of the bench, answering after `delayMs`: a plan request gets a valid plan (the rules'
+ * split of the question it carries), any other request a grounded answer citing [1].
+ */
+export function benchModel(delayMs: number): (body: ChatRequestBody) => ScriptedReply {
+  return (body) => {
+    const [system, user] = body.messages;
+    if (system?.content === PLAN_PROMPT) {
+      const question = (user?.content ?? "").replace(/<\/?question>/g, "").trim();
+      const parts = splitQuestion(question);
+      const plan = { multi: parts.length > 1, parts: parts.length > 1 ? parts : [] };
+      return chatReply(body, JSON.stringify(plan), { prompt_tokens: 200, completion_tokens: 40 }, { delayMs });
+    }
+    return chatReply(body, "Le passeport coûte 86 € pour un adulte [1].", { prompt_tokens: 900, completion_tokens: 40 }, { delayMs });
+  };
 }
 
 /** Replaces the section (up to the next `## ` heading) in the markdown file, or appends it. */
@@ -130,11 +189,14 @@ export async function serveGuichet(baseURL: string | null, port = 0): Promise<{ 
   };
 }
 
-/** Dev questions about the fiches of the subset index (so that every request reaches the model). */
+/**
+ * Dev questions about the fiches of the subset index (so that every request reaches the model) that the rules
+ * see as single questions (so that no plan call is made).
+ */
 export function simpleQuestions(dataset: string): string[] {
   const subset = new Set(SUBSET_IDS);
   return loadDataset(dataset)
-    .filter((item) => item.lang === "fr" && item.gold.some((id) => subset.has(id)))
+    .filter((item) => item.lang === "fr" && item.gold.some((id) => subset.has(id)) && !mightBeMultiPart(item.question))
     .map((item) => item.question);
 }
 
@@ -153,7 +215,7 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
   const log = (m: string) => void writeLine(io.stderr, m);
 
   const scripted = await startScriptedOpenAI();
-  scripted.chat = (body) => chatReply(body, "Le passeport coûte 86 € pour un adulte [1].", { prompt_tokens: 900, completion_tokens: 40 }, { delayMs: opts.delay });
+  scripted.chat = benchModel(opts.delay);
   // Guichet runs in its own process, so the load generator and the scripted model do not share its event loop.
   const child = spawn(process.execPath, ["--import", "tsx", "bench/llm-bench.ts", "--serve", scripted.url], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -171,9 +233,10 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     await measure(url, questions, 4, 20);
     await measure(offlineUrl, questions, 4, 20);
     const rows: Row[] = [];
-    // Multi-part questions come with the planner (issue 5 item 6): add { kind: "multi-part", url, questions } here.
+    // A multi-part request waits on two model calls in sequence (plan, then one answer over every part's passages).
     const kinds = [
       { kind: "simple", target: url, questions, fixedDelayMs: opts.delay },
+      { kind: "multi-part", target: url, questions: MULTI_PART_QUESTIONS, fixedDelayMs: 2 * opts.delay },
       { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions, fixedDelayMs: 0 },
     ];
     for (const concurrency of [1, 20]) {
@@ -194,12 +257,19 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       SECTION_TITLE,
       "",
       `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
+      "The machine is shared with other sessions and noisy (load average printed below): treat the figures as an upper bound and re-run on a quiet machine before judging the overhead target.",
+      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(", ")}.`,
       `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
       "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
       "`model wait` is timed around the chat-model call, so it includes the LangChain/OpenAI client's own work; the stricter `total − fixed model latency` column charges that to Guichet too.",
       "The peer rows are the same process answering extractively (no model): the machine's cost of a request at that moment, without the LLM path.",
+      `Multi-part rows: ${MULTI_PART_QUESTIONS.length} questions (e.g. “${MULTI_PART_QUESTIONS[0]}”) that the rules see as possibly multi-part, so the plan model is asked (the scripted model replies with a valid plan), then the parts are retrieved in parallel and answered in one call; their fixed model latency is 2 × ${opts.delay} ms.`,
       "",
       ...overheadTable(rows),
+      "",
+      `Multi-part vs simple (target: a multi-part question costs at most one model round-trip more; the latency difference is judged against one ${opts.delay} ms round-trip plus the 15 ms overhead budget):`,
+      "",
+      ...multiPartTable(rows, opts.delay),
       "",
     ].join("\n");
     await writeLine(io.stdout, section);

@@ -2,6 +2,7 @@ import { capabilitiesOf } from "../graphs/capabilities.js";
 import { eventWriter, llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
 import { answerParts, mergePassages } from "../tools/answer/merge-parts.js";
+import { StreamFilter } from "../tools/answer/stream-filter.js";
 import { checkOutput } from "../tools/guard/output.js";
 import { LlmUnavailableError } from "../tools/llm/errors.js";
 
@@ -31,19 +32,25 @@ export async function answer(state: GuichetStateType, config: GuichetRunConfig):
   if (!grounded || passages.length === 0) return { reply: await extractive(), ...merged };
 
   let streamed = false;
+  // Streamed tokens have not been through `verify` yet: only safe text goes out (see StreamFilter).
+  const filter = emit ? new StreamFilter(passages.slice(0, grounded.maxPassages), grounded.canary) : undefined;
+  const send = (text: string) => {
+    if (text) emit?.({ type: "token", text });
+  };
   try {
     const { draft, usage } = await grounded.draft(state.normalizedQuestion, passages, {
       node: "answer",
       ...llmCallOptions(config),
-      ...(emit
+      ...(filter
         ? {
             onToken: (text: string) => {
               streamed = true;
-              emit({ type: "token", text });
+              send(filter.push(text));
             },
           }
         : {}),
     });
+    if (filter) send(filter.flush());
     return { draft, usage: [usage], ...merged };
   } catch (error) {
     if (!(error instanceof LlmUnavailableError)) throw error;

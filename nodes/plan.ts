@@ -1,8 +1,9 @@
 import { Send } from "@langchain/langgraph";
 import { capabilitiesOf, chatModelOf } from "../graphs/capabilities.js";
-import type { GuichetRunConfig } from "../graphs/configuration.js";
+import { llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
-import { splitWithModel } from "../tools/plan/llm-split.js";
+import type { UsageRecord } from "../tools/llm/usage.js";
+import { planWithModel } from "../tools/plan/llm-split.js";
 import { mightBeMultiPart, splitQuestion } from "../tools/plan/split.js";
 
 /**
@@ -16,15 +17,18 @@ export async function plan(state: GuichetStateType, config: GuichetRunConfig): P
   const model = chatModelOf(await capabilitiesOf(config), "plan");
   let parts: string[];
   const degradations: string[] = [];
+  const usage: UsageRecord[] = [];
   if (model) {
     try {
-      parts = await splitWithModel(model, question, config.signal);
+      const planned = await planWithModel(model, question, llmCallOptions(config));
+      parts = planned.parts;
+      if (planned.usage) usage.push(planned.usage);
     } catch {
       degradations.push("llm_unavailable");
       parts = splitQuestion(question);
     }
   } else parts = splitQuestion(question);
-  return { subQuestions: parts.length > 1 ? parts : [], degradations };
+  return { subQuestions: parts.length > 1 ? parts : [], degradations, ...(usage.length > 0 ? { usage } : {}) };
 }
 
 /** What a retrieve_part branch receives: the run's state and its own sub-question. */

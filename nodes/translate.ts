@@ -1,7 +1,8 @@
 import { chatModelOf } from "../graphs/capabilities.js";
-import { contextOf, type GuichetRunConfig } from "../graphs/configuration.js";
+import { contextOf, llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
 import { translateWithModel } from "../tools/lang/llm-translate.js";
+import type { UsageRecord } from "../tools/llm/usage.js";
 import { translationNotice } from "../tools/lang/notices.js";
 
 /**
@@ -18,11 +19,13 @@ export async function translate(state: GuichetStateType, config?: GuichetRunConf
   const degradations = ["translation_unavailable"];
   if (model) {
     try {
+      const usage: UsageRecord[] = [];
       const answer = await translateWithModel(model, state.reply.answer, "fr", state.language, {
         titles: state.reply.citations.map((c) => c.title),
-        ...(config?.signal ? { signal: config.signal } : {}),
+        ...llmCallOptions(config),
+        onUsage: (record) => usage.push(record),
       });
-      return { reply: { ...state.reply, answer } };
+      return { reply: { ...state.reply, answer }, usage };
     } catch {
       degradations.push("llm_unavailable");
     }

@@ -1,6 +1,7 @@
 import { capabilitiesOf, chatModelOf } from "../graphs/capabilities.js";
-import type { GuichetRunConfig } from "../graphs/configuration.js";
+import { llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import type { UsageRecord } from "../tools/llm/usage.js";
 import { detectLanguage } from "../tools/lang/detect.js";
 import { translateWithModel } from "../tools/lang/llm-translate.js";
 import { translateQueryOffline } from "../tools/lang/translate-query.js";
@@ -20,10 +21,12 @@ export async function understand(state: GuichetStateType, config: GuichetRunConf
   const degradations: string[] = [];
   if (model) {
     try {
+      const usage: UsageRecord[] = [];
       const french = await translateWithModel(model, state.normalizedQuestion, questionLanguage, "fr", {
-        ...(config.signal ? { signal: config.signal } : {}),
+        ...llmCallOptions(config),
+        onUsage: (record) => usage.push({ ...record, node: "understand" }),
       });
-      return { questionLanguage, language, normalizedQuestion: french, questionTranslation: "llm" };
+      return { questionLanguage, language, normalizedQuestion: french, questionTranslation: "llm", usage };
     } catch {
       degradations.push("llm_unavailable");
     }

@@ -1,7 +1,20 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { llmBenchMain, measure, overheadTable, SECTION_TITLE, serveGuichet, simpleQuestions, writeSection } from "../bench/llm-bench.js";
+import {
+  benchModel,
+  llmBenchMain,
+  measure,
+  MULTI_PART_QUESTIONS,
+  multiPartTable,
+  overheadTable,
+  SECTION_TITLE,
+  serveGuichet,
+  simpleQuestions,
+  writeSection,
+} from "../bench/llm-bench.js";
+import { PLAN_PROMPT } from "../tools/plan/llm-split.js";
+import { mightBeMultiPart } from "../tools/plan/split.js";
 import { tempDir } from "./helpers/fixtures.js";
 import { chatReply, startScriptedOpenAI } from "./helpers/scripted-openai.js";
 
@@ -12,7 +25,9 @@ describe("bench:llm", () => {
     const guichet = await serveGuichet(scripted.url);
     try {
       const questions = simpleQuestions("evals/datasets/dev.jsonl");
-      expect(questions.length).toBeGreaterThan(3);
+      // Dev questions the rules see as possibly multi-part are left out: they would add a plan call.
+      expect(questions.length).toBeGreaterThanOrEqual(3);
+      expect(questions.some(mightBeMultiPart)).toBe(false);
       const samples = await measure(guichet.url, questions, 2, 6);
       expect(samples).toHaveLength(6);
       for (const s of samples) {
@@ -49,11 +64,49 @@ describe("bench:llm", () => {
     expect(rows).toHaveLength(4);
     // No request degraded; the peer never waits on a model.
     for (const row of rows) expect(row.split(" | ")[9]).toBe("0");
+    const multi = written.split("\n").filter((l) => /^\| multi-part \|/.test(l));
+    expect(multi).toHaveLength(2);
+    for (const row of multi) expect(row.split(" | ")[9]).toBe("0");
+    expect(written).toMatch(/\| 1 \| 1 → 2 \(\+1\) \|/);
+    expect(written).toMatch(/\| 20 \| 1 → 2 \(\+1\) \|/);
     expect(rows[1]).toMatch(/^\| simple, peer: same server without LLM \(extractive\) \| 1 \| 10 \| [\d.]+ \| [\d.]+ \| 0\.0 \|/);
   }, 60_000);
 
+  it("answers multi-part questions with one plan call and one answer call, each recorded in usage", async () => {
+    const scripted = await startScriptedOpenAI();
+    scripted.chat = benchModel(40);
+    const guichet = await serveGuichet(scripted.url);
+    try {
+      const multi = await measure(guichet.url, MULTI_PART_QUESTIONS, 2, MULTI_PART_QUESTIONS.length);
+      const simple = await measure(guichet.url, simpleQuestions("evals/datasets/dev.jsonl"), 2, 4);
+      for (const s of multi) {
+        expect(s).toMatchObject({ modelCalls: 2, degraded: false });
+        // Both calls are timed as model wait, so the plan call is not charged to Guichet's overhead.
+        expect(s.modelMs).toBeGreaterThanOrEqual(75);
+      }
+      for (const s of simple) expect(s).toMatchObject({ modelCalls: 1, degraded: false });
+      const plans = scripted.requests.filter((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]!.content === PLAN_PROMPT);
+      expect(plans).toHaveLength(MULTI_PART_QUESTIONS.length);
+    } finally {
+      await guichet.close();
+      await scripted.close();
+    }
+  });
+
+  it("judges the multi-part target on model calls and the p50 difference against one round-trip", () => {
+    const row = (kind: string, totalMs: number, modelCalls: number) => ({
+      kind,
+      concurrency: 1,
+      samples: Array.from({ length: 10 }, () => ({ totalMs, modelMs: 300 * modelCalls, modelCalls, degraded: false })),
+    });
+    const [, , met] = multiPartTable([row("simple", 320, 1), row("multi-part", 630, 2)], 300);
+    expect(met).toBe("| 1 | 1 → 2 (+1) | 320.0 → 630.0 (310.0) | 320.0 → 630.0 (310.0) | met |");
+    expect(multiPartTable([row("simple", 320, 1), row("multi-part", 950, 3)], 300)[2]).toMatch(/\(\+2\) .*\*\*missed\*\* \|$/);
+    expect(multiPartTable([row("simple", 320, 1), row("multi-part", 700, 2)], 300)[2]).toMatch(/\*\*missed\*\* \|$/);
+  });
+
   it("computes the overhead per request and judges the target on its p95", () => {
-    const samples = Array.from({ length: 20 }, (_, i) => ({ totalMs: 310 + i, modelMs: 300, degraded: i === 0 }));
+    const samples = Array.from({ length: 20 }, (_, i) => ({ totalMs: 310 + i, modelMs: 300, modelCalls: 1, degraded: i === 0 }));
     const [, , row] = overheadTable([{ kind: "simple", concurrency: 1, samples, fixedDelayMs: 290 }]);
     expect(row).toBe("| simple | 1 | 20 | 319.0 | 328.0 | 300.0 | 19.0 | 28.0 | 38.0 | 1 | **missed** |");
     const fast = samples.map((s) => ({ ...s, totalMs: s.modelMs + 5 }));

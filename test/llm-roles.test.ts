@@ -5,7 +5,7 @@ import { runGuichet } from "../graphs/run.js";
 import { loadConfig } from "../tools/config.js";
 import { chatReply } from "./helpers/chat-replies.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
-import { chatRequests, llmCapabilities, scriptedProvider } from "./helpers/llm.js";
+import { chatRequests, llmCapabilities, scriptedProvider, waitForAborted } from "./helpers/llm.js";
 import { startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
 
 let server: ScriptedServer;
@@ -29,7 +29,17 @@ describe("the translate, plan and guard roles", () => {
     expect(chatModelOf(caps, "plan")).not.toBeNull();
   });
 
-  it("leave the guard's classifier off unless asked, so a question costs no extra model call", async () => {
+  it("bound their calls by the run's deadline, like the answer's", async () => {
+    const plan = chatModelOf(llmCapabilities(server), "plan")!;
+    server.queue.push({ status: 200, hang: true });
+    const started = Date.now();
+    const options = { deadlineAt: Date.now() + 150 } as Parameters<typeof plan.invoke>[1];
+    await expect(plan.invoke([new HumanMessage("q")], options)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await waitForAborted(server)).toContain("/v1/chat/completions");
+  });
+
+    it("leave the guard's classifier off unless asked, so a question costs no extra model call", async () => {
     expect(chatModelOf(llmCapabilities(server), "guard")).toBeNull();
     expect(chatModelOf(withLlm(subsetCapabilities(), scriptedProvider(server), { guardClassifier: true }), "guard")).not.toBeNull();
     expect(loadConfig({}).guardLlm).toBe(false);
@@ -50,5 +60,8 @@ describe("the translate, plan and guard roles", () => {
     expect(response.citations[0]?.id).toBe("F34752");
     expect(response.degraded).toEqual([]);
     expect(chatRequests(server)).toHaveLength(3);
+    // Every call is accounted for, per node: the question's translation, the answer, the answer's translation.
+    expect(response.usage!.by_node.map((l) => [l.node, l.calls])).toEqual([["understand", 1], ["answer", 1], ["translate", 1]]);
+    expect(response.usage!.total.input_tokens).toBe(30);
   });
 });

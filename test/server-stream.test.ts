@@ -7,7 +7,7 @@ import { buildGraph } from "../graphs/guichet.js";
 import { createApp } from "../server/app.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
 import { llmCapabilities, waitForAborted } from "./helpers/llm.js";
-import { startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
+import { chatReply, startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
 
 const graph = buildGraph();
 const QUESTION = "Combien coûte un passeport ?";
@@ -80,6 +80,23 @@ describe("POST /stream", () => {
     expect(final.usage).toMatchObject({ total: { input_tokens: 120, output_tokens: 30 } });
   });
 
+  it("never streams an invented phone number; the final answer is the one verify gives /invoke", async () => {
+    const app = makeApp(llmCapabilities(scripted));
+    const draft = "Le passeport coûte 86 € [1]. Appelez le 06 12 34 56 78 ou écrivez à aide@faux-guichet.fr pour un rendez-vous [1].";
+    // Streamed in deltas of 3 characters, so the number and the address arrive in pieces.
+    scripted.chat = (body) => ({ ...chatReply(body, draft), ...(body.stream ? { stream: draft.match(/[\s\S]{1,3}/g)! } : {}) });
+    const events = parseSse((await request(app).post("/stream").send({ question: QUESTION })).text);
+    const tokens = events.filter((e) => e.event === "token").map((e) => String(e.data.text));
+    expect(tokens.length).toBeGreaterThan(5);
+    for (const token of tokens) expect(token).not.toMatch(/06|12 34|56 78|aide@|faux-guichet/);
+    expect(events.some((e) => e.event === "reset")).toBe(false);
+    const final = events.at(-1)!.data as { answer: string };
+    expect(final.answer).toContain("[numéro retiré]");
+    expect(tokens.join("")).toBe(final.answer);
+    const invoked = await request(app).post("/invoke").send({ question: QUESTION });
+    expect((invoked.body as { answer: string }).answer).toBe(final.answer);
+  });
+
   it("works without a key: progress, the extractive answer as one token, final", async () => {
     const app = makeApp(subsetCapabilities());
     const events = parseSse((await request(app).post("/stream").send({ question: QUESTION })).text);
@@ -143,6 +160,37 @@ describe("POST /stream", () => {
       while (!seen.includes("event: token")) seen += new TextDecoder().decode((await reader.read()).value);
       controller.abort();
       expect(await waitForAborted(scripted)).toContain("/v1/chat/completions");
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
+  });
+});
+
+describe("POST /invoke", () => {
+  it("cancels the upstream LLM request when the client disconnects", async () => {
+    const app = makeApp(llmCapabilities(scripted));
+    scripted.queue.push({ status: 200, hang: true });
+    const http: Server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => http.once("listening", r));
+    const { port } = http.address() as AddressInfo;
+    try {
+      const controller = new AbortController();
+      const pending = fetch(`http://127.0.0.1:${port}/invoke`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ question: QUESTION }),
+        signal: controller.signal,
+      });
+      // The model request is in flight (and hangs): now the client goes away.
+      const until = Date.now() + 2000;
+      while (scripted.requests.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(scripted.requests.map((r) => r.path)).toEqual(["/v1/chat/completions"]);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      expect(await waitForAborted(scripted)).toEqual(["/v1/chat/completions"]);
+      // Cancelled, not retried: the endpoint saw one request.
+      expect(scripted.requests).toHaveLength(1);
     } finally {
       http.closeAllConnections();
       await new Promise((r) => http.close(r));

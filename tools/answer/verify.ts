@@ -21,8 +21,44 @@ const PHONE = /(?<![\w+])(?:\+\d{2,3}[\s.-]?\(?0?\)?[\s.-]?[1-9]|0[1-9])(?:[\s.-
 
 export const MASKS = { url: "[lien retiré]", email: "[adresse retirée]", phone: "[numéro retiré]" } as const;
 
+export type ContactKind = keyof typeof MASKS;
+
+/** The URLs, e-mails and phone numbers the passages contain: the only ones an answer may give. */
+export interface ContactSources {
+  urls: string[];
+  emails: Set<string>;
+  phones: Set<string>;
+}
+
 const digits = (s: string) => s.replace(/\D/g, "");
 const normUrl = (s: string) => s.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").replace(/\/+$/, "");
+
+export function contactSources(passages: Passage[]): ContactSources {
+  const sources = passages.map((p) => `${p.chunk.text}\n${p.chunk.url}`).join("\n");
+  return {
+    urls: (sources.match(URL_PATTERN) ?? []).map(normUrl),
+    emails: new Set((sources.match(EMAIL) ?? []).map((e) => e.toLowerCase())),
+    phones: new Set((sources.match(PHONE) ?? []).map(digits)),
+  };
+}
+
+/**
+ * Masks the URLs, e-mails and phone numbers of `text` that are not in the sources; `onMasked` hears each one.
+ * Used on the whole draft by `verifyAnswer` and on each safe piece of a streamed draft (tools/answer/stream-filter.ts).
+ */
+export function maskContacts(text: string, sources: ContactSources, onMasked?: (what: ContactKind) => void): string {
+  const mask = (what: ContactKind) => {
+    onMasked?.(what);
+    return MASKS[what];
+  };
+  return text
+    .replace(URL_PATTERN, (url) => {
+      const u = normUrl(url);
+      return sources.urls.some((s) => s === u || s.startsWith(`${u}/`) || u.startsWith(`${s}/`)) ? url : mask("url");
+    })
+    .replace(EMAIL, (email) => (sources.emails.has(email.toLowerCase()) ? email : mask("email")))
+    .replace(PHONE, (phone) => (sources.phones.has(digits(phone)) ? phone : mask("phone")));
+}
 
 /**
  * Checks a generated answer against the passages it was given: every [n] must name one of them (others are
@@ -34,27 +70,7 @@ export function verifyAnswer(text: string, passages: Passage[], options: { canar
   const issues: VerifyIssue[] = [];
   if (options.canary && text.includes(options.canary)) return { reply: null, issues: [{ kind: "canary_leak" }] };
 
-  const sources = passages.map((p) => `${p.chunk.text}\n${p.chunk.url}`).join("\n");
-  const sourceUrls = (sources.match(URL_PATTERN) ?? []).map(normUrl);
-  const sourceEmails = new Set((sources.match(EMAIL) ?? []).map((e) => e.toLowerCase()));
-  const sourcePhones = new Set((sources.match(PHONE) ?? []).map(digits));
-  let checked = text
-    .replace(URL_PATTERN, (url) => {
-      const u = normUrl(url);
-      if (sourceUrls.some((s) => s === u || s.startsWith(`${u}/`) || u.startsWith(`${s}/`))) return url;
-      issues.push({ kind: "masked", what: "url" });
-      return MASKS.url;
-    })
-    .replace(EMAIL, (email) => {
-      if (sourceEmails.has(email.toLowerCase())) return email;
-      issues.push({ kind: "masked", what: "email" });
-      return MASKS.email;
-    })
-    .replace(PHONE, (phone) => {
-      if (sourcePhones.has(digits(phone))) return phone;
-      issues.push({ kind: "masked", what: "phone" });
-      return MASKS.phone;
-    });
+  let checked = maskContacts(text, contactSources(passages), (what) => issues.push({ kind: "masked", what }));
 
   const citations: Citation[] = [];
   const numberOf = (passage: Passage): number => {

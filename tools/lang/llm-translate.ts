@@ -1,6 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { protect, restore } from "./protect.js";
+import { usageRecordOf } from "../llm/as-chat-model.js";
+import type { UsageRecord } from "../llm/usage.js";
 
 const NAMES: Record<string, string> = {
   fr: "French", en: "English", es: "Spanish", pt: "Portuguese", ar: "Arabic", de: "German", it: "Italian",
@@ -48,15 +50,20 @@ export async function translateWithModel(
   text: string,
   from: string,
   to: string,
-  options: { titles?: string[]; signal?: AbortSignal } = {},
+  options: { titles?: string[]; signal?: AbortSignal; deadlineAt?: number; onUsage?: (usage: UsageRecord) => void } = {},
 ): Promise<string> {
   const guarded = protect(text, options.titles ?? []);
   // A closing tag inside the data would end the delimited block early.
   const data = guarded.text.replace(/<\/?text>/gi, "");
   const message = await model.invoke(
     [new SystemMessage(translationPrompt(from, to)), new HumanMessage(`<text>\n${data}\n</text>`)],
-    options.signal ? { signal: options.signal } : {},
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
+    },
   );
+  const usage = usageRecordOf(message);
+  if (usage) options.onUsage?.(usage);
   const translated = replyText(message.content)
     .replace(/<\/?text>/gi, "")
     .trim();

@@ -1,6 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
+import { usageRecordOf } from "../llm/as-chat-model.js";
+import type { UsageRecord } from "../llm/usage.js";
 import { MAX_PARTS } from "./split.js";
 
 /** What the plan model must answer: one question, or 2 to MAX_PARTS self-contained sub-questions. */
@@ -24,14 +26,30 @@ function jsonOf(text: string): unknown {
   return JSON.parse(text.slice(start, end + 1));
 }
 
-/** Sub-questions decided by the plan model; throws on a reply that is not valid JSON of PlanSchema. */
-export async function splitWithModel(model: BaseChatModel, question: string, signal?: AbortSignal): Promise<string[]> {
+/** Signal and deadline of the plan call (the run's). */
+export interface PlanCall {
+  signal?: AbortSignal;
+  deadlineAt?: number;
+}
+
+/**
+ * Sub-questions decided by the plan model, with the call's usage when the model is Guichet's resilient one;
+ * throws on a reply that is not valid JSON of PlanSchema.
+ */
+export async function planWithModel(
+  model: BaseChatModel,
+  question: string,
+  call: PlanCall = {},
+): Promise<{ parts: string[]; usage: UsageRecord | null }> {
   const data = question.replace(/<\/?question>/gi, "");
-  const message = await model.invoke(
-    [new SystemMessage(PLAN_PROMPT), new HumanMessage(`<question>\n${data}\n</question>`)],
-    signal ? { signal } : {},
-  );
+  const message = await model.invoke([new SystemMessage(PLAN_PROMPT), new HumanMessage(`<question>\n${data}\n</question>`)], call);
+  const usage = usageRecordOf(message);
   const plan = PlanSchema.parse(jsonOf(typeof message.content === "string" ? message.content : JSON.stringify(message.content)));
-  if (!plan.multi || plan.parts.length < 2) return [question];
-  return plan.parts;
+  if (!plan.multi || plan.parts.length < 2) return { parts: [question], usage };
+  return { parts: plan.parts, usage };
+}
+
+/** Sub-questions decided by the plan model (see `planWithModel`). */
+export async function splitWithModel(model: BaseChatModel, question: string, signal?: AbortSignal): Promise<string[]> {
+  return (await planWithModel(model, question, signal ? { signal } : {})).parts;
 }
