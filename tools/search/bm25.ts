@@ -149,6 +149,18 @@ export class Bm25Index {
     return new Bm25Index(meta.docCount, fields);
   }
 
+  /** Every term of every field with the largest number of documents one field has it in (for spelling). */
+  vocabulary(): Map<string, number> {
+    const frequencies = new Map<string, number>();
+    for (const field of this.fields.values()) {
+      for (const [term, list] of field.postings) {
+        const df = list.length / 2;
+        if (df > (frequencies.get(term) ?? 0)) frequencies.set(term, df);
+      }
+    }
+    return frequencies;
+  }
+
   /** Number of documents whose `field` contains `term`. */
   documentFrequency(field: string, term: string): number {
     return (this.fields.get(field)?.postings.get(term)?.length ?? 0) / 2;

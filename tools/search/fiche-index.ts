@@ -3,6 +3,7 @@ import { analyze } from "./analyzer.js";
 import { Bm25Index, type BinaryBm25Meta } from "./bm25.js";
 import { expandQuery } from "./query-expansion.js";
 import { chunkFields } from "./chunk-fields.js";
+import { SpellingCorrector } from "./spelling.js";
 
 export interface BinaryFicheIndexMeta {
   ficheIds: string[];
@@ -19,6 +20,8 @@ const FICHE_BM25 = { k1: 1.2, b: 0.75 };
  */
 export class FicheIndex {
   private readonly numbers: Map<string, number>;
+  /** Typo tolerance over the fiches' terms, built on first use. */
+  private corrector: SpellingCorrector | undefined;
 
   private constructor(
     readonly ficheIds: string[],
@@ -57,7 +60,7 @@ export class FicheIndex {
   rank(question: string, ficheIds: string[]): string[] {
     const wanted = new Set(ficheIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined));
     if (wanted.size === 0) return [];
-    const query = expandQuery(question);
+    const query = expandQuery(question, (this.corrector ??= new SpellingCorrector(this.bm25.vocabulary())));
     return this.bm25
       .search(query, FICHE_WEIGHTS, wanted.size, FICHE_BM25, (doc) => wanted.has(doc))
       .map((hit) => this.ficheIds[hit.doc]!);

@@ -1,4 +1,4 @@
-import { analyze, foldAccents } from "./analyzer.js";
+import { analyze, foldAccents, words } from "./analyzer.js";
 import { CITIZEN_TO_OFFICIAL } from "./thesaurus.js";
 
 
@@ -7,6 +7,9 @@ interface ThesaurusEntry {
   official: string;
   terms: string[];
 }
+
+/** Search terms of the thesaurus' keys: citizen words the expansion already handles, never "corrected". */
+const KEY_TERMS = new Set(Object.keys(CITIZEN_TO_OFFICIAL).flatMap((key) => analyze(key)));
 
 /** Entries by their first word, so a question is matched in one pass over its words. */
 const BY_FIRST_WORD = new Map<string, ThesaurusEntry[]>();
@@ -36,10 +39,24 @@ function matchingEntries(question: string): ThesaurusEntry[] {
 /** Weight of an added term relative to a term the user wrote. */
 export const EXPANSION_WEIGHT = 0.7;
 
-/** Query terms with weights: the question's own terms (1 each occurrence), plus official synonyms. */
-export function expandQuery(question: string): Map<string, number> {
+/** Replaces the term of a word the index does not know by a known one (typo tolerance), or leaves it (undefined). */
+export interface TermCorrector {
+  correct(word: string, term: string): string | undefined;
+}
+
+/**
+ * Query terms with weights: the question's own terms (1 each occurrence; a misspelt one replaced by the
+ * corrector's term), plus official synonyms.
+ */
+export function expandQuery(question: string, corrector?: TermCorrector): Map<string, number> {
   const weights = new Map<string, number>();
-  for (const term of analyze(question)) weights.set(term, (weights.get(term) ?? 0) + 1);
+  for (const word of words(question)) {
+    const written = analyze(word)[0];
+    if (written === undefined) continue;
+    const corrected = corrector && !KEY_TERMS.has(written) ? corrector.correct(word, written) : undefined;
+    const term = corrected ?? written;
+    weights.set(term, (weights.get(term) ?? 0) + 1);
+  }
   for (const { terms } of matchingEntries(question)) {
     for (const term of terms) if (!weights.has(term)) weights.set(term, EXPANSION_WEIGHT);
   }

@@ -4,6 +4,7 @@ import { expandQuery } from "./query-expansion.js";
 import { Bm25Index, DEFAULT_BM25, type BinaryBm25Meta, type Bm25Params, type SerializedBm25 } from "./bm25.js";
 import { chunkFields, type FieldName } from "./chunk-fields.js";
 import { FicheIndex, type BinaryFicheIndexMeta } from "./fiche-index.js";
+import { SpellingCorrector } from "./spelling.js";
 
 export { chunkFields, type FieldName } from "./chunk-fields.js";
 
@@ -147,9 +148,16 @@ export class SearchIndex {
 
   /** BM25 ranking of the chunks (best `limit`), before grouping; `accept` filters chunk numbers. */
   candidates(question: string, limit: number, accept?: (doc: number) => boolean): Array<{ doc: number; score: number }> {
-    const query = expandQuery(question);
+    const query = expandQuery(question, this.spelling);
     if (query.size === 0) return [];
     return this.bm25.search(query, this.config.weights, limit, this.config.bm25, accept);
+  }
+
+  private corrector: SpellingCorrector | undefined;
+
+  /** Typo tolerance over this index's terms, built on first use. */
+  get spelling(): SpellingCorrector {
+    return (this.corrector ??= new SpellingCorrector(this.bm25.vocabulary()));
   }
 
   /** Distinct fiche ids in rank order (for evaluation by fiche). */
