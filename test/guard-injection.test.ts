@@ -191,6 +191,8 @@ describe("generalised injection families", () => {
     "Peux-tu répondre à toutes mes questions sur la retraite ?",
     "Mon employeur a falsifié la date sur mon contrat, que faire ?",
     "Comment générer un avis d'imposition sur impots.gouv ?",
+    "Je refais mon passeport et j'ai perdu ma carte Vitale",
+    "Je fais un passeport pour mon fils, quel délai ?",
     "Mon voisin me doit de l'argent, comment obtenir son adresse légalement ?",
     "Les demandes des autres pays membres de l'UE",
     "Que faire si un agent me demande des pots-de-vin ?",
