@@ -193,6 +193,8 @@ describe("generalised injection families", () => {
     "Comment générer un avis d'imposition sur impots.gouv ?",
     "Je refais mon passeport et j'ai perdu ma carte Vitale",
     "Je fais un passeport pour mon fils, quel délai ?",
+    "Ma voisine m'a demandé de l'aider pour son dossier APL, comment faire ?",
+    "Quelles sont vos règles de confidentialité ?",
     "Mon voisin me doit de l'argent, comment obtenir son adresse légalement ?",
     "Les demandes des autres pays membres de l'UE",
     "Que faire si un agent me demande des pots-de-vin ?",
