@@ -60,6 +60,21 @@ describe("guard evaluation", () => {
     expect(out).toContain("a2 attack/role_play → passed");
   });
 
+  it("never prints test misses, and --dev-only does not read the test split", async () => {
+    const path = dataset();
+    const run = streams();
+    await guardEvalMain(["--dev", path, "--test", path, "--misses"], run.io);
+    expect(run.out()).toContain("misses (dev):");
+    expect(run.out()).not.toContain("misses (test)");
+    const devOnly = streams();
+    expect(await guardEvalMain(["--dev", path, "--test", join(tempDir(), "absent.jsonl"), "--dev-only"], devOnly.io)).toBe(0);
+    expect(devOnly.out()).toContain("### dev");
+    expect(devOnly.out()).not.toContain("### test");
+    const json = streams();
+    await guardEvalMain(["--dev", path, "--test", path, "--json"], json.io);
+    expect((JSON.parse(json.out()) as { test: { misses: unknown[] } }).test.misses).toEqual([]);
+  });
+
   it("prints JSON with --json", async () => {
     const path = dataset();
     const run = streams();

@@ -80,7 +80,14 @@ function foldLeet(text: string): { text: string; found: boolean } {
  */
 function joinSpacedLetters(text: string): { text: string; found: boolean } {
   let found = false;
-  const out = text.replace(/(?<![\p{L}\p{N}])\p{L}(?:(?: |[.\-_*/] ?)\p{L}(?![\p{L}\p{N}])){2,}/gu, (run) => {
+  const join = (run: string) => {
+    const joined = run.replace(/[ .\-_*/]/g, "");
+    if (joined.length >= 4) found = true;
+    return joined;
+  };
+  // Letters joined by punctuation first ("i-g-n-o-r-e t-e-s"): there a plain space ends a word.
+  const punctuated = text.replace(/(?<![\p{L}\p{N}])\p{L}(?:[.\-_*/]\p{L}(?![\p{L}\p{N}])){2,}/gu, join);
+  const out = punctuated.replace(/(?<![\p{L}\p{N}])\p{L}(?:(?: |[.\-_*/] ?)\p{L}(?![\p{L}\p{N}])){2,}/gu, (run) => {
     const joined = run.replace(/[ .\-_*/]/g, "");
     if (joined.length >= 4) found = true;
     return joined;
