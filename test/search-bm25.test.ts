@@ -195,7 +195,7 @@ describe("Bm25Index serialisation", () => {
   });
 });
 
-describe("Bm25Index.search (MaxScore pruning)", () => {
+describe("Bm25Index.search against a brute-force scoring", () => {
   // Seeded documents over a small vocabulary with skewed frequencies, so some terms are rare and some common.
   let seed = 7;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -229,7 +229,17 @@ describe("Bm25Index.search (MaxScore pruning)", () => {
     }
   });
 
-  it("keeps its filter when pruning, and leaves no score behind for the next query", () => {
+  it("scores a given list of documents as the full search does (scoreDocuments)", () => {
+    const query = new Map([["t0", 1], ["t3", 0.7], ["t20", 1]]);
+    const full = index.search(query, weights, docs.length);
+    const some = [full[5]!.doc, full[0]!.doc, 599, full[2]!.doc];
+    const scored = index.scoreDocuments(query, weights, some);
+    const expected = full.filter((h) => some.includes(h.doc));
+    expect(scored.map((h) => h.doc)).toEqual(expected.map((h) => h.doc));
+    expect(scored.map((h) => h.score)).toEqual(expected.map((h) => expect.closeTo(h.score, 9)));
+  });
+
+  it("keeps its filter, and leaves no score behind for the next query", () => {
     const query = new Map([["t0", 1], ["t1", 1], ["t30", 1]]);
     const even = index.search(query, weights, 10, undefined, (doc) => doc % 2 === 0);
     expect(even.every((h) => h.doc % 2 === 0)).toBe(true);

@@ -44,7 +44,6 @@ export interface ScoredDoc {
 
 export class Bm25Index {
   private readonly normCache = new Map<string, Float32Array>();
-  private readonly boundCache = new Map<string, number>();
   private scratch: Float64Array | undefined;
 
   private constructor(
@@ -183,7 +182,39 @@ export class Bm25Index {
     accept?: (doc: number) => boolean,
   ): ScoredDoc[] {
     if (limit <= 0) return [];
-    const lists: QueryList[] = [];
+    // One score array per index, reused: allocating and zeroing one per query costs as much as a short query.
+    const scores = (this.scratch ??= new Float64Array(this.docCount));
+    const touched: number[] = [];
+    try {
+      for (const [fieldName, weight] of Object.entries(weights)) {
+        const field = this.fields.get(fieldName);
+        if (!field || weight === 0) continue;
+        const fieldNorms = this.fieldNorms(fieldName, field, params);
+        for (const [term, queryWeight] of query) {
+          const postings = field.postings.get(term);
+          if (!postings) continue;
+          const half = postings.length / 2;
+          const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
+          for (let j = 0; j < half; j++) {
+            const doc = postings[j]!;
+            const tf = postings[half + j]!;
+            if (scores[doc] === 0) touched.push(doc);
+            scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!);
+          }
+        }
+      }
+      return topK(touched, scores, limit, accept);
+    } finally {
+      for (const doc of touched) scores[doc] = 0;
+    }
+  }
+
+  /**
+   * BM25 scores of the given documents only, best first (documents matching no term are left out): a few
+   * lookups per posting list instead of a pass over it, for re-scoring a short list of candidates.
+   */
+  scoreDocuments(query: Map<string, number>, weights: Record<string, number>, docs: number[], params: Bm25Params = DEFAULT_BM25): ScoredDoc[] {
+    const scores = new Float64Array(docs.length);
     for (const [fieldName, weight] of Object.entries(weights)) {
       const field = this.fields.get(fieldName);
       if (!field || weight === 0) continue;
@@ -191,93 +222,21 @@ export class Bm25Index {
       for (const [term, queryWeight] of query) {
         const postings = field.postings.get(term);
         if (!postings) continue;
+        const half = postings.length / 2;
         const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
-        const bound = factor * this.maxSaturation(fieldName, term, postings, fieldNorms, params);
-        lists.push({ postings, half: postings.length / 2, factor, norms: fieldNorms, bound });
+        docs.forEach((doc, i) => {
+          const at = findDoc(postings, half, doc);
+          if (at === -1) return;
+          const tf = postings[half + at]!;
+          scores[i]! += (factor * tf) / (tf + fieldNorms[doc]!);
+        });
       }
     }
-    // MaxScore: lists by decreasing upper bound; once the lists left cannot lift an unseen document into
-    // the best `limit`, they only complete the scores of documents that still can (by binary search).
-    lists.sort((a, b) => b.bound - a.bound);
-    // One score array per index, reused: allocating and zeroing one per query costs as much as a short query.
-    const scores = (this.scratch ??= new Float64Array(this.docCount));
-    const touched: number[] = [];
-    try {
-      return this.maxScore(lists, scores, touched, limit, accept);
-    } finally {
-      for (const doc of touched) scores[doc] = 0;
-    }
+    return docs
+      .map((doc, i) => ({ doc, score: scores[i]! }))
+      .filter((hit) => hit.score > 0)
+      .sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
-
-  private maxScore(
-    lists: QueryList[],
-    scores: Float64Array,
-    touched: number[],
-    limit: number,
-    accept?: (doc: number) => boolean,
-  ): ScoredDoc[] {
-    const rest = new Float64Array(lists.length + 1);
-    for (let i = lists.length - 1; i >= 0; i--) rest[i] = rest[i + 1]! + lists[i]!.bound;
-    let best = 0;
-    let i = 0;
-    let threshold = 0;
-    let checkedAt = Number.POSITIVE_INFINITY;
-    for (; i < lists.length; i++) {
-      // The k-th best score costs a pass over the touched documents: recomputed only as the bound drops.
-      if (rest[i]! < best && rest[i]! < 0.8 * checkedAt && touched.length >= limit) {
-        checkedAt = rest[i]!;
-        threshold = kthBest(touched, scores, limit, accept);
-        if (rest[i]! < threshold) break;
-      }
-      const { postings, half, factor, norms: fieldNorms } = lists[i]!;
-      for (let j = 0; j < half; j++) {
-        const doc = postings[j]!;
-        const tf = postings[half + j]!;
-        if (scores[doc] === 0) touched.push(doc);
-        const score = (scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!));
-        if (score > best) best = score;
-      }
-    }
-    if (i === lists.length) return topK(touched, scores, limit, accept);
-    const candidates = touched.filter((doc) => scores[doc]! + rest[i]! >= threshold);
-    for (let l = i; l < lists.length; l++) {
-      const { postings, half, factor, norms: fieldNorms } = lists[l]!;
-      for (const doc of candidates) {
-        const at = findDoc(postings, half, doc);
-        if (at === -1) continue;
-        const tf = postings[half + at]!;
-        scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!);
-      }
-    }
-    return topK(candidates, scores, limit, accept);
-  }
-
-  /** Highest tf / (tf + norm) over a posting list (cached per list and parameters): its score's upper bound. */
-  private maxSaturation(field: string, term: string, postings: Int32Array, fieldNorms: Float32Array, params: Bm25Params): number {
-    const key = `${field}|${term}|${params.k1}|${params.b}`;
-    let max = this.boundCache.get(key);
-    if (max === undefined) {
-      max = 0;
-      const half = postings.length / 2;
-      for (let j = 0; j < half; j++) {
-        const tf = postings[half + j]!;
-        const saturation = tf / (tf + fieldNorms[postings[j]!]!);
-        if (saturation > max) max = saturation;
-      }
-      this.boundCache.set(key, max);
-    }
-    return max;
-  }
-}
-
-interface QueryList {
-  postings: Int32Array;
-  half: number;
-  /** idf × field weight × query weight × (k1 + 1). */
-  factor: number;
-  norms: Float32Array;
-  /** Highest score this list can add to a document. */
-  bound: number;
 }
 
 /** Position of `doc` among the sorted ids of a posting list, or -1. */
@@ -294,11 +253,6 @@ function findDoc(postings: Int32Array, half: number, doc: number): number {
   return -1;
 }
 
-/** The `k`-th best score among the documents (0 when fewer than k are accepted). */
-function kthBest(docs: number[], scores: Float64Array, k: number, accept?: (doc: number) => boolean): number {
-  const best = topK(docs, scores, k, accept);
-  return best.length < k ? 0 : best[k - 1]!.score;
-}
 
 const better = (a: ScoredDoc, b: ScoredDoc) => a.score > b.score || (a.score === b.score && a.doc < b.doc);
 
@@ -307,9 +261,11 @@ function topK(docs: number[], scores: Float64Array, limit: number, accept?: (doc
   const heap: ScoredDoc[] = [];
   const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
   for (const doc of docs) {
-    const item = { doc, score: scores[doc]! };
-    if (heap.length === limit && !better(item, heap[0]!)) continue;
+    const score = scores[doc]!;
+    // Compared before allocating: most documents do not enter a full heap.
+    if (heap.length === limit && (score < heap[0]!.score || (score === heap[0]!.score && doc > heap[0]!.doc))) continue;
     if (accept && !accept(doc)) continue;
+    const item = { doc, score };
     if (heap.length < limit) {
       heap.push(item);
       for (let i = heap.length - 1; i > 0; ) {

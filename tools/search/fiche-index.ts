@@ -61,8 +61,6 @@ export class FicheIndex {
     const wanted = new Set(ficheIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined));
     if (wanted.size === 0) return [];
     const query = expandQuery(question, (this.corrector ??= new SpellingCorrector(this.bm25.vocabulary())));
-    return this.bm25
-      .search(query, FICHE_WEIGHTS, wanted.size, FICHE_BM25, (doc) => wanted.has(doc))
-      .map((hit) => this.ficheIds[hit.doc]!);
+    return this.bm25.scoreDocuments(query, FICHE_WEIGHTS, [...wanted], FICHE_BM25).map((hit) => this.ficheIds[hit.doc]!);
   }
 }
