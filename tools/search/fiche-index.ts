@@ -22,6 +22,8 @@ export class FicheIndex {
   private readonly numbers: Map<string, number>;
   /** Typo tolerance over the fiches' terms, built on first use. */
   private corrector: SpellingCorrector | undefined;
+  /** Where the typo corrector comes from: the chunk index shares its own (one vocabulary in memory, not two). */
+  private spellingSource: (() => SpellingCorrector) | undefined;
 
   private constructor(
     readonly ficheIds: string[],
@@ -56,11 +58,20 @@ export class FicheIndex {
     return new FicheIndex(meta.ficheIds, Bm25Index.fromBinary(meta.bm25, data));
   }
 
+  /** Uses the corrector `source` gives (built from the chunks' vocabulary, which holds every fiche term). */
+  shareSpelling(source: () => SpellingCorrector): void {
+    this.spellingSource = source;
+  }
+
+  private get spelling(): SpellingCorrector {
+    return this.spellingSource?.() ?? (this.corrector ??= new SpellingCorrector(this.bm25.vocabulary()));
+  }
+
   /** The given fiches ordered by their whole-fiche BM25 score for the question (unmatched ones dropped). */
   rank(question: string, ficheIds: string[]): string[] {
     const wanted = new Set(ficheIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined));
     if (wanted.size === 0) return [];
-    const query = expandQuery(question, (this.corrector ??= new SpellingCorrector(this.bm25.vocabulary())));
+    const query = expandQuery(question, this.spelling);
     return this.bm25.scoreDocuments(query, FICHE_WEIGHTS, [...wanted], FICHE_BM25).map((hit) => this.ficheIds[hit.doc]!);
   }
 }

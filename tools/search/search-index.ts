@@ -90,7 +90,9 @@ export class SearchIndex {
     readonly config: SearchConfig,
     /** Whole-fiche BM25, for re-ranking (absent from indexes serialised as JSON). */
     readonly ficheIndex?: FicheIndex,
-  ) {}
+  ) {
+    ficheIndex?.shareSpelling(() => this.spelling);
+  }
 
   static build(chunks: Chunk[], config: SearchConfig = DEFAULT_SEARCH_CONFIG): SearchIndex {
     const docs = chunks.map((chunk) => {

@@ -24,8 +24,11 @@ let dictionary: Set<string> | undefined;
 /** Accent-folded, lower-case French words (a ~336,000-word list), loaded on first use. */
 function frenchWords(): Set<string> {
   if (!dictionary) {
-    const list = createRequire(import.meta.url)("an-array-of-french-words") as string[];
-    dictionary = new Set(list.map((word) => foldAccents(word.toLowerCase())));
+    const require = createRequire(import.meta.url);
+    const path = require.resolve("an-array-of-french-words");
+    dictionary = new Set((require(path) as string[]).map((word) => foldAccents(word.toLowerCase())));
+    // The Set is all we need: let the module's own copy of the list be collected.
+    delete require.cache[path];
   }
   return dictionary;
 }
