@@ -186,21 +186,12 @@ export class Bm25Index {
     const scores = (this.scratch ??= new Float64Array(this.docCount));
     const touched: number[] = [];
     try {
-      for (const [fieldName, weight] of Object.entries(weights)) {
-        const field = this.fields.get(fieldName);
-        if (!field || weight === 0) continue;
-        const fieldNorms = this.fieldNorms(fieldName, field, params);
-        for (const [term, queryWeight] of query) {
-          const postings = field.postings.get(term);
-          if (!postings) continue;
-          const half = postings.length / 2;
-          const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
-          for (let j = 0; j < half; j++) {
-            const doc = postings[j]!;
-            const tf = postings[half + j]!;
-            if (scores[doc] === 0) touched.push(doc);
-            scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!);
-          }
+      for (const { postings, half, factor, norms: fieldNorms } of this.queryLists(query, weights, params)) {
+        for (let j = 0; j < half; j++) {
+          const doc = postings[j]!;
+          const tf = postings[half + j]!;
+          if (scores[doc] === 0) touched.push(doc);
+          scores[doc]! += (factor * tf) / (tf + fieldNorms[doc]!);
         }
       }
       return topK(touched, scores, limit, accept);
@@ -209,34 +200,50 @@ export class Bm25Index {
     }
   }
 
+  /** The posting list of each (field, query term) pair, with the factor idf × field weight × query weight × (k1 + 1). */
+  private queryLists(query: Map<string, number>, weights: Record<string, number>, params: Bm25Params): QueryList[] {
+    const lists: QueryList[] = [];
+    for (const [fieldName, weight] of Object.entries(weights)) {
+      const field = this.fields.get(fieldName);
+      if (!field || weight === 0) continue;
+      const norms = this.fieldNorms(fieldName, field, params);
+      for (const [term, queryWeight] of query) {
+        const postings = field.postings.get(term);
+        if (!postings) continue;
+        const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
+        lists.push({ postings, half: postings.length / 2, factor, norms });
+      }
+    }
+    return lists;
+  }
+
   /**
    * BM25 scores of the given documents only, best first (documents matching no term are left out): a few
    * lookups per posting list instead of a pass over it, for re-scoring a short list of candidates.
    */
   scoreDocuments(query: Map<string, number>, weights: Record<string, number>, docs: number[], params: Bm25Params = DEFAULT_BM25): ScoredDoc[] {
     const scores = new Float64Array(docs.length);
-    for (const [fieldName, weight] of Object.entries(weights)) {
-      const field = this.fields.get(fieldName);
-      if (!field || weight === 0) continue;
-      const fieldNorms = this.fieldNorms(fieldName, field, params);
-      for (const [term, queryWeight] of query) {
-        const postings = field.postings.get(term);
-        if (!postings) continue;
-        const half = postings.length / 2;
-        const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
-        docs.forEach((doc, i) => {
-          const at = findDoc(postings, half, doc);
-          if (at === -1) return;
-          const tf = postings[half + at]!;
-          scores[i]! += (factor * tf) / (tf + fieldNorms[doc]!);
-        });
-      }
+    for (const { postings, half, factor, norms: fieldNorms } of this.queryLists(query, weights, params)) {
+      docs.forEach((doc, i) => {
+        const at = findDoc(postings, half, doc);
+        if (at === -1) return;
+        const tf = postings[half + at]!;
+        scores[i]! += (factor * tf) / (tf + fieldNorms[doc]!);
+      });
     }
     return docs
       .map((doc, i) => ({ doc, score: scores[i]! }))
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
+}
+
+interface QueryList {
+  postings: Int32Array;
+  /** Number of documents in the list (ids first, then as many term frequencies). */
+  half: number;
+  factor: number;
+  norms: Float32Array;
 }
 
 /** Position of `doc` among the sorted ids of a posting list, or -1. */
