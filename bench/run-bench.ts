@@ -19,6 +19,9 @@ import type { RetrievalMode } from "../tools/search/retriever.js";
 import { buildNoopGraph } from "./noop-graph.js";
 import { fmt, summarize, type Summary } from "./stats.js";
 
+/** Old-space cap of the server, as `npm start` sets it. */
+export const SERVER_HEAP_MB = 768;
+
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 interface LoadResult {
@@ -110,7 +113,8 @@ async function measureServer(
   log: (m: string) => void,
 ): Promise<ServerFigures> {
   const port = 3900 + Math.floor(Math.random() * 90);
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server", "main.ts")], {
+  // The same heap cap as `npm start` (package.json): with none, V8 sizes the heap for the machine's 24 GiB.
+  const child = spawn(process.execPath, [`--max-old-space-size=${SERVER_HEAP_MB}`, "--import", "tsx", join(REPO, "server", "main.ts")], {
     env: {
       ...process.env,
       PORT: String(port),
