@@ -1,24 +1,6 @@
-import type { Chunk } from "../corpus/chunk.js";
 import { StreamFilter } from "../tools/answer/stream-filter.js";
-import type { Passage } from "../tools/answer/types.js";
+import { passageOf as passage } from "./helpers/fixtures.js";
 import { contactSources, MASKS, maskContacts, verifyAnswer } from "../tools/answer/verify.js";
-
-function passage(ficheId: string, text: string, rank: number): Passage {
-  const chunk: Chunk = {
-    id: `${ficheId}#${rank}`,
-    ficheId,
-    title: `Fiche ${ficheId}`,
-    path: ["Section"],
-    breadcrumb: `Fiche ${ficheId}`,
-    text,
-    url: `https://www.service-public.fr/particuliers/vosdroits/${ficheId}`,
-    audience: "Particuliers",
-    theme: "Papiers",
-    date: "2024-01-01",
-    source: "test",
-  };
-  return { chunk, score: 1 / rank, rank };
-}
 
 const passages = [
   passage("F1", "Le timbre fiscal coûte 86 €. Appelez le 01 40 00 00 00.", 1),

@@ -1,27 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Chunk } from "../corpus/chunk.js";
 import { ANSWER_PROMPT_FILE, answerMessages, loadPrompt, newCanary } from "../tools/answer/prompt.js";
-import type { Passage } from "../tools/answer/types.js";
 import { MASKS, verifyAnswer } from "../tools/answer/verify.js";
-import { tempDir } from "./helpers/fixtures.js";
-
-function passage(ficheId: string, text: string, rank: number): Passage {
-  const chunk: Chunk = {
-    id: `${ficheId}#${rank}`,
-    ficheId,
-    title: `Fiche ${ficheId}`,
-    path: ["Section"],
-    breadcrumb: `Fiche ${ficheId}`,
-    text,
-    url: `https://www.service-public.fr/particuliers/vosdroits/${ficheId}`,
-    audience: "Particuliers",
-    theme: "Papiers",
-    date: "2024-01-01",
-    source: "test",
-  };
-  return { chunk, score: 1 / rank, rank };
-}
+import { passageOf as passage, tempDir } from "./helpers/fixtures.js";
 
 const passages = [
   passage("F1", "Le timbre fiscal coûte 86 €. Appelez le 3939 ou le 01 40 00 00 00.", 1),

@@ -4,6 +4,8 @@ import { join, resolve } from "node:path";
 import { buildIndex, type BuildResult } from "../../corpus/build-index.js";
 import { npmVddSource } from "../../corpus/sources/npm-vdd.js";
 import { buildCapabilities, type Capabilities } from "../../graphs/capabilities.js";
+import type { Chunk } from "../../corpus/chunk.js";
+import type { Passage } from "../../tools/answer/types.js";
 
 /**
  * The real schema 3.5 fiches shipped in shared/, which sits beside the repository (CI clones the
@@ -36,4 +38,22 @@ export function subsetCapabilities(): Capabilities {
 
 export function tempDir(prefix = "guichet-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A retrieved passage of a made-up fiche, for tests of the answer checks. */
+export function passageOf(ficheId: string, text: string, rank: number): Passage {
+  const chunk: Chunk = {
+    id: `${ficheId}#${rank}`,
+    ficheId,
+    title: `Fiche ${ficheId}`,
+    path: ["Section"],
+    breadcrumb: `Fiche ${ficheId}`,
+    text,
+    url: `https://www.service-public.fr/particuliers/vosdroits/${ficheId}`,
+    audience: "Particuliers",
+    theme: "Papiers",
+    date: "2024-01-01",
+    source: "test",
+  };
+  return { chunk, score: 1 / rank, rank };
 }
