@@ -1,25 +1,25 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { answer } from "../nodes/answer.js";
 import { guard } from "../nodes/guard.js";
-import { plan, routeAfterPlan } from "../nodes/plan.js";
+import { routeAfterPlan } from "../nodes/plan.js";
 import { retrievePart } from "../nodes/retrieve-part.js";
 import { understand } from "../nodes/understand.js";
 import { refuse } from "../nodes/refuse.js";
 import { retrieve } from "../nodes/retrieve.js";
 import { translate } from "../nodes/translate.js";
-import { verify } from "../nodes/verify.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
-/** After the guard: refused questions go to `refuse`, the others on to retrieval (through `understand` and `plan`). */
+/** After the guard: refused questions go to `refuse`, the others on to retrieval (through `understand`). */
 export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
   return state.refusal ? "refuse" : "retrieve";
 }
 
-/** After the answer: an LLM draft goes to `verify`; an extractive reply is already checked. */
-export function routeAfterAnswer(state: GuichetStateType): "verify" | "translate" {
-  return state.draft ? "verify" : "translate";
+/** A reply in French is done; any other language goes through `translate` (each step costs the runtime time). */
+export function routeToTranslation(state: GuichetStateType): "translate" | typeof END {
+  return state.language === "fr" ? END : "translate";
 }
+
 
 export function buildGraph() {
   const builder = new StateGraph({ input: InputState, output: OutputState, stateSchema: GuichetState })
@@ -38,11 +38,8 @@ export function buildGraph() {
       tracedNode("understand", understand, (update) => ({
         "guichet.question_language": update.questionLanguage ?? "",
         "guichet.question_translation": update.questionTranslation ?? "none",
+        "guichet.sub_question_count": update.subQuestions?.length ?? 0,
       })),
-    )
-    .addNode(
-      "plan",
-      tracedNode("plan", plan, (update) => ({ "guichet.sub_question_count": update.subQuestions?.length ?? 0 })),
     )
     .addNode(
       "retrieve_part",
@@ -64,19 +61,13 @@ export function buildGraph() {
         "guichet.found": update.reply?.found ?? false,
       })),
     )
-    .addNode(
-      "verify",
-      tracedNode("verify", verify, (update) => ({ "guichet.citation_count": update.reply?.citations.length ?? 0 })),
-    )
     .addNode("translate", tracedNode("translate", translate))
     .addEdge(START, "guard")
     .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "understand" })
-    .addEdge("understand", "plan")
-    .addConditionalEdges("plan", routeAfterPlan, ["retrieve", "retrieve_part"])
+    .addConditionalEdges("understand", routeAfterPlan, ["retrieve", "retrieve_part"])
     .addEdge("retrieve", "answer")
     .addEdge("retrieve_part", "answer")
-    .addConditionalEdges("answer", routeAfterAnswer, ["verify", "translate"])
-    .addEdge("verify", "translate")
+    .addConditionalEdges("answer", routeToTranslation, ["translate", END])
     .addEdge("translate", END)
     .addEdge("refuse", END);
   const compiled = builder.compile();

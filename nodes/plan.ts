@@ -7,11 +7,15 @@ import { planWithModel } from "../tools/plan/llm-split.js";
 import { mightBeMultiPart, splitQuestion } from "../tools/plan/split.js";
 
 /**
- * Decides whether the question has several parts and splits it. Only full French questions are planned
- * (glossary keywords have lost their structure). A question the cheap rules see as simple never reaches
- * the plan model; when the model fails or replies badly, the rules decide.
+ * Decides whether the question has several parts and splits it (part of the `understand` node, so that a
+ * simple question costs no graph step of its own). Only full French questions are planned (glossary keywords
+ * have lost their structure). A question the cheap rules see as simple never reaches the plan model; when the
+ * model fails or replies badly, the rules decide.
  */
-export async function plan(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
+export async function plan(
+  state: Pick<GuichetStateType, "normalizedQuestion" | "questionTranslation">,
+  config: GuichetRunConfig,
+): Promise<GuichetUpdate> {
   const question = state.normalizedQuestion;
   if (state.questionTranslation === "glossary" || !mightBeMultiPart(question)) return { subQuestions: [] };
   const model = chatModelOf(await capabilitiesOf(config), "plan");
@@ -34,7 +38,7 @@ export async function plan(state: GuichetStateType, config: GuichetRunConfig): P
 /** What a retrieve_part branch receives: the run's state and its own sub-question. */
 export type PartInput = GuichetStateType & { partIndex: number; partQuestion: string };
 
-/** After planning: one retrieve_part branch per sub-question, run in parallel, or the single retrieval. */
+/** After `understand`: one retrieve_part branch per sub-question, run in parallel, or the single retrieval. */
 export function routeAfterPlan(state: GuichetStateType): "retrieve" | Send[] {
   if (state.subQuestions.length < 2) return "retrieve";
   return state.subQuestions.map(

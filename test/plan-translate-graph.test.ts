@@ -239,6 +239,6 @@ describe("understand node", () => {
       },
       { context: { capabilities: caps } },
     );
-    expect(update).toEqual({ questionLanguage: "fr", language: "fr", questionTranslation: "none" });
+    expect(update).toEqual({ questionLanguage: "fr", language: "fr", questionTranslation: "none", subQuestions: [], degradations: [] });
   });
 });

@@ -79,7 +79,7 @@ describe("POST /invoke: answers", () => {
     });
     expect(typeof body.answer).toBe("string");
     expect(body.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(Object.keys(body.timings as object)).toEqual(["guard", "understand", "plan", "retrieve", "answer", "translate", "total"]);
+    expect(Object.keys(body.timings as object)).toEqual(["guard", "understand", "retrieve", "answer", "total"]);
     const citations = body.citations as Array<Record<string, unknown>>;
     expect(citations.length).toBeGreaterThan(0);
     for (const c of citations) expect(Object.keys(c).sort()).toEqual(["date", "id", "n", "snippet", "title", "url"]);

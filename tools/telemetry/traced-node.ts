@@ -30,7 +30,7 @@ export function tracedNode<S, C, U extends NodeUpdate>(
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       progress?.({ type: "progress", node: name, status: "finished", ms });
       span.setAttributes(describe(update, state));
-      return { ...update, timings: { ...(update.timings ?? {}), [name]: ms } };
+      return { ...update, timings: { [name]: ms, ...(update.timings ?? {}) } };
     });
   Object.defineProperty(traced, "name", { value: name });
   return traced;
