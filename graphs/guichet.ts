@@ -20,7 +20,6 @@ export function routeToTranslation(state: GuichetStateType): "translate" | typeo
   return state.language === "fr" ? END : "translate";
 }
 
-
 export function buildGraph() {
   const builder = new StateGraph({ input: InputState, output: OutputState, stateSchema: GuichetState })
     .addNode(

@@ -68,6 +68,20 @@ export type GuichetStateType = typeof GuichetState.State;
 /** What a node returns: the channels it changes. */
 export type GuichetUpdate = Partial<GuichetStateType>;
 
+/**
+ * One update from two steps run inside the same node, the second after the first: the second's channels win,
+ * except the accumulated ones, which add up as their reducers would (`usage` stays absent when neither has it).
+ */
+export function mergeUpdates(first: GuichetUpdate, second: GuichetUpdate): GuichetUpdate {
+  const usage = [...(first.usage ?? []), ...(second.usage ?? [])];
+  return {
+    ...first,
+    ...second,
+    degradations: [...(first.degradations ?? []), ...(second.degradations ?? [])],
+    ...(usage.length > 0 ? { usage } : {}),
+  };
+}
+
 /** What a run returns to its caller. */
 export const OutputState = Annotation.Root({
   language: GuichetState.spec.language,

@@ -1,6 +1,6 @@
 import { capabilitiesOf } from "../graphs/capabilities.js";
 import { eventWriter, llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
-import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { mergeUpdates, type GuichetStateType, type GuichetUpdate } from "../graphs/state.js";
 import { answerParts, mergePassages } from "../tools/answer/merge-parts.js";
 import { StreamFilter } from "../tools/answer/stream-filter.js";
 import { checkOutput } from "../tools/guard/output.js";
@@ -22,12 +22,7 @@ const verifyStep = tracedNode("verify", verify, (update) => ({ "guichet.citation
 export async function answer(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const update = await write(state, config);
   if (!update.draft) return update;
-  const checked = await verifyStep({ ...state, ...update, draft: update.draft }, config);
-  return {
-    ...update,
-    ...checked,
-    degradations: [...(update.degradations ?? []), ...(checked.degradations ?? [])],
-  };
+  return mergeUpdates(update, await verifyStep({ ...state, ...update, draft: update.draft }, config));
 }
 
 async function write(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {

@@ -1,6 +1,6 @@
 import { capabilitiesOf, chatModelOf } from "../graphs/capabilities.js";
 import { llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
-import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { mergeUpdates, type GuichetStateType, type GuichetUpdate } from "../graphs/state.js";
 import type { UsageRecord } from "../tools/llm/usage.js";
 import { detectLanguage } from "../tools/lang/detect.js";
 import { translateWithModel } from "../tools/lang/llm-translate.js";
@@ -13,15 +13,7 @@ import { plan } from "./plan.js";
  */
 export async function understand(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const language = await readLanguage(state, config);
-  const parts = await plan({ ...state, ...language }, config);
-  const usage = [...(language.usage ?? []), ...(parts.usage ?? [])];
-  return {
-    ...language,
-    subQuestions: parts.subQuestions ?? [],
-    degradations: [...(language.degradations ?? []), ...(parts.degradations ?? [])],
-    // The usage channel stays absent from runs that made no LLM call.
-    ...(usage.length > 0 ? { usage } : {}),
-  };
+  return mergeUpdates(language, await plan({ ...state, ...language }, config));
 }
 
 /**
