@@ -208,16 +208,21 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     .option("--out <file>", "markdown report to update", "docs/benchmarks.md")
     .option("--dataset <file>", "questions", "evals/datasets/dev.jsonl")
     .option("--no-write", "print the table only")
+    .option("--concurrency <list>", "concurrency levels measured", "1,20")
+    .option("--profile <dir>", "write a CPU profile of the Guichet server process into this folder (node --cpu-prof)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
-  const opts = program.opts<{ delay: number; requests: number; out: string; dataset: string; write: boolean }>();
+  const opts = program.opts<{ delay: number; requests: number; out: string; dataset: string; write: boolean; concurrency: string; profile?: string }>();
+  const levels = opts.concurrency.split(",").map(Number);
+  if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--concurrency: positive integers expected, got ${opts.concurrency}`);
   const log = (m: string) => void writeLine(io.stderr, m);
 
   const scripted = await startScriptedOpenAI();
   scripted.chat = benchModel(opts.delay);
   // Guichet runs in its own process, so the load generator and the scripted model do not share its event loop.
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/llm-bench.ts", "--serve", scripted.url], {
+  const profiling = opts.profile ? ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`] : [];
+  const child = spawn(process.execPath, [...profiling, "--import", "tsx", "bench/llm-bench.ts", "--serve", scripted.url], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
@@ -239,7 +244,7 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       { kind: "multi-part", target: url, questions: MULTI_PART_QUESTIONS, fixedDelayMs: 2 * opts.delay },
       { kind: "simple, peer: same server without LLM (extractive)", target: offlineUrl, questions, fixedDelayMs: 0 },
     ];
-    for (const concurrency of [1, 20]) {
+    for (const concurrency of levels) {
       for (const { kind, target, questions: qs, fixedDelayMs } of kinds) {
         const count = concurrency === 1 ? Math.max(10, Math.round(opts.requests / 4)) : opts.requests;
         log(`${kind}: ${count} requests at concurrency ${concurrency}...`);
@@ -276,7 +281,9 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     if (opts.write) writeSection(opts.out, section);
     return 0;
   } finally {
+    const exited = child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : Promise.resolve();
     child.kill("SIGTERM");
+    await exited;
     await scripted.close();
   }
 }

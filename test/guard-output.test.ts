@@ -43,6 +43,12 @@ describe("checkOutput", () => {
     expect(checkOutput("Appelez le +33 1 23 45 67 89.", passages).masked.phones).toBe(0);
   });
 
+  it("masks an invented number written just before citation markers, and keeps the markers", () => {
+    const out = checkOutput("Appelez le 06 12 34 56 78 [1][2] ou le 01 23 45 67 89 [1].", passages, { citations: [cite(1, "F1"), cite(2, "F2")] });
+    expect(out.text).toBe("Appelez le [numéro retiré] [1][2] ou le 01 23 45 67 89 [1].");
+    expect(out.masked.phones).toBe(1);
+  });
+
   it("drops citations of fiches that were not retrieved, and their markers", () => {
     const out = checkOutput("Le passeport coûte 86 €. [1] Selon une autre fiche. [2]", passages, { citations: [cite(1, "F2"), cite(2, "F999")] });
     expect(out.citations).toEqual([cite(1, "F2")]);

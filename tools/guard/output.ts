@@ -3,8 +3,8 @@
  * addresses that no retrieved passage contains are masked (an answer must not invent a number to call); and an
  * answer that echoes the prompt's canary string — proof it is repeating hidden instructions — is withheld.
  */
-import { findPhoneNumbersInText } from "libphonenumber-js";
 import type { Citation, Passage } from "../answer/types.js";
+import { findPhoneNumbers } from "./phones.js";
 
 export interface OutputCheckOptions {
   /** A random string placed in the system prompt; it must never appear in an answer. */
@@ -44,7 +44,6 @@ export function checkOutput(answerText: string, passages: Passage[], options: Ou
   const sourceText = passages.map((p) => `${p.chunk.text}\n${p.chunk.url}\n${p.chunk.title}`).join("\n");
   const sourceUrls = new Set([...sourceText.matchAll(URL_RE)].map((m) => hostAndPath(m[0])));
   for (const p of passages) sourceUrls.add(hostAndPath(p.chunk.url));
-  const sourceDigits = new Set(findPhoneNumbersInText(sourceText, "FR").map((f) => f.number.number));
   const sourceEmails = new Set([...sourceText.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase()));
 
   let text = answerText.replace(URL_RE, (url) => {
@@ -61,7 +60,10 @@ export function checkOutput(answerText: string, passages: Passage[], options: Ou
     masked.emails++;
     return "[adresse retirée]";
   });
-  const phones = findPhoneNumbersInText(text, "FR").filter((f) => !sourceDigits.has(f.number.number));
+  // The sources are scanned only when the answer holds a number: the scan is the costliest step of this check.
+  const inAnswer = findPhoneNumbers(text);
+  const sourceDigits = new Set(inAnswer.length > 0 ? findPhoneNumbers(sourceText).map((f) => f.number.number) : []);
+  const phones = inAnswer.filter((f) => !sourceDigits.has(f.number.number));
   for (const found of [...phones].reverse()) {
     text = `${text.slice(0, found.startsAt)}[numéro retiré]${text.slice(found.endsAt)}`;
     masked.phones++;

@@ -4,8 +4,8 @@
  */
 import { validate as validNir } from "french-ssn";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
-import { findPhoneNumbersInText } from "libphonenumber-js";
 import validator from "validator";
+import { findPhoneNumbers } from "./phones.js";
 
 export const PII_TYPES = ["NIR", "IBAN", "CARTE_BANCAIRE", "EMAIL", "TELEPHONE", "PASSEPORT"] as const;
 export type PiiType = (typeof PII_TYPES)[number];
@@ -85,7 +85,7 @@ function findEmails(text: string): Span[] {
 
 /** Phone numbers in the usual French writings (0612345678, 06 12 34 56 78, 06.12…, +33, 0033, +33 (0)1…). */
 function findPhones(text: string): Span[] {
-  return findPhoneNumbersInText(text, "FR")
+  return findPhoneNumbers(text)
     .filter((found) => found.number.isValid())
     .map((found) => ({ start: found.startsAt, end: found.endsAt, type: "TELEPHONE" as const }));
 }
