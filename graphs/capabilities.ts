@@ -11,6 +11,7 @@ import { loadConfig, type AppConfig } from "../tools/config.js";
 import { remoteEmbeddings, remoteQueryEmbedder } from "../tools/search/embeddings/remote.js";
 import { FicheBm25Reranker, type Reranker } from "../tools/search/rerank.js";
 import { RemoteReranker } from "../tools/search/rerank-remote.js";
+import { LinearReranker } from "../tools/search/rerank-learned.js";
 import { Retriever, type DenseLeg, type RetrieverOptions } from "../tools/search/retriever.js";
 import type { SearchIndex } from "../tools/search/search-index.js";
 import { contextOf, type GuichetRunConfig } from "./configuration.js";
@@ -79,7 +80,7 @@ export function buildCapabilities(
   { index, manifest, dense, remoteDense }: Pick<LoadedIndex, "index" | "manifest" | "dense" | "remoteDense">,
   retrieval: Partial<RetrieverOptions> = {},
   remoteQuery?: DenseLeg["embeddings"],
-  rerank: AppConfig["rerank"] = { kind: "fiche" },
+  rerank: AppConfig["rerank"] = { kind: "learned" },
 ): Capabilities {
   const leg: DenseLeg | undefined =
     remoteQuery && remoteDense
@@ -102,6 +103,7 @@ export function buildCapabilities(
 function makeReranker(index: SearchIndex, rerank: AppConfig["rerank"]): Reranker | undefined {
   if (rerank.kind === "remote") return new RemoteReranker(rerank);
   if (rerank.kind === "fiche" && index.ficheIndex) return new FicheBm25Reranker(index.ficheIndex);
+  if (rerank.kind === "learned" && index.ficheIndex) return new LinearReranker(index.ficheIndex);
   return undefined;
 }
 

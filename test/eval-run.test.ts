@@ -1,11 +1,11 @@
 import { jest } from "@jest/globals";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import type { CliIo } from "../cli/io.js";
 import type { Report } from "../evals/metrics.js";
 import { evalMain } from "../evals/run-eval.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
+import { memoryIo } from "./helpers/io.js";
 
 let dir: string;
 let datasetPath: string;
@@ -19,15 +19,8 @@ const ITEMS = [
 ];
 
 function streams(): { io: CliIo; out: () => string; err: () => string } {
-  const stdin = new PassThrough();
-  stdin.end();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return { io: { stdin, stdout, stderr, env }, out: () => out, err: () => err };
+  const io = memoryIo(env);
+  return { io, out: io.out, err: io.err };
 }
 
 beforeAll(() => {

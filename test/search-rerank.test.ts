@@ -119,10 +119,12 @@ describe("RemoteReranker against a scripted /rerank endpoint", () => {
 });
 
 describe("re-ranking configuration", () => {
-  it("defaults to the offline whole-fiche re-ranker", () => {
+  it("defaults to the offline learned re-ranker; the whole-fiche fusion is still there by name", () => {
     const config = loadConfig({});
-    expect(config.rerank).toEqual({ kind: "fiche" });
-    expect(buildCapabilities(built, config.retrieval, undefined, config.rerank).search.reranker?.name).toBe("fiche-bm25");
+    expect(config.rerank).toEqual({ kind: "learned" });
+    expect(buildCapabilities(built, config.retrieval, undefined, config.rerank).search.reranker?.name).toBe("learned");
+    const fiche = loadConfig({ GUICHET_RERANK: "fiche" }).rerank;
+    expect(buildCapabilities(built, config.retrieval, undefined, fiche).search.reranker?.name).toBe("fiche-bm25");
   });
 
   it("can be turned off, or pointed at an endpoint (whose URL is then required)", () => {

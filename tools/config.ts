@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   GUICHET_EMBEDDINGS_BATCH: positiveInt(64),
   GUICHET_EMBEDDINGS_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
   GUICHET_EMBEDDINGS_TIMEOUT_MS: positiveInt(30_000),
-  GUICHET_RERANK: z.enum(["none", "fiche", "remote"]).default("fiche"),
+  GUICHET_RERANK: z.enum(["none", "fiche", "learned", "remote"]).default("learned"),
   GUICHET_RERANK_CANDIDATES: positiveInt(30),
   GUICHET_RERANK_BASE_URL: z.url().optional(),
   GUICHET_RERANK_MODEL: z.string().min(1).default("bge-reranker-v2-m3"),
@@ -112,8 +112,8 @@ export interface AppConfig {
     denseWeight: number;
     rerankCandidates: number;
   };
-  /** The re-ranking stage: none, the offline whole-fiche BM25, or a /rerank endpoint. */
-  rerank: { kind: "none" } | { kind: "fiche" } | ({ kind: "remote" } & RemoteRerankerOptions);
+  /** The re-ranking stage: none, the offline whole-fiche BM25 fusion, the offline learned model, or a /rerank endpoint. */
+  rerank: { kind: "none" } | { kind: "fiche" } | { kind: "learned" } | ({ kind: "remote" } & RemoteRerankerOptions);
   /** The dense leg's model: the offline LSA, or an OpenAI-compatible /embeddings endpoint. */
   embeddings: { kind: "lsa" } | ({ kind: "openai" } & RemoteEmbeddingsConfig);
   requestTimeoutMs: number;

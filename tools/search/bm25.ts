@@ -160,6 +160,11 @@ export class Bm25Index {
     return frequencies;
   }
 
+  /** The posting list of a term in a field (document ids, then term frequencies), if any. */
+  postingsOf(field: string, term: string): Int32Array | undefined {
+    return this.fields.get(field)?.postings.get(term);
+  }
+
   /** Number of documents whose `field` contains `term`. */
   documentFrequency(field: string, term: string): number {
     return (this.fields.get(field)?.postings.get(term)?.length ?? 0) / 2;
@@ -236,6 +241,22 @@ export class Bm25Index {
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
+}
+
+/** The query terms each of the given documents holds in any of `fields`. */
+export function termsPresent(index: Bm25Index, terms: Iterable<string>, fields: string[], docs: number[]): Array<Set<string>> {
+  const present = docs.map(() => new Set<string>());
+  for (const term of terms) {
+    for (const field of fields) {
+      const postings = index.postingsOf(field, term);
+      if (!postings) continue;
+      const half = postings.length / 2;
+      docs.forEach((doc, i) => {
+        if (findDoc(postings, half, doc) !== -1) present[i]!.add(term);
+      });
+    }
+  }
+  return present;
 }
 
 interface QueryList {

@@ -1,6 +1,6 @@
 import type { Chunk } from "../../corpus/chunk.js";
 import { analyze } from "./analyzer.js";
-import { Bm25Index, type BinaryBm25Meta } from "./bm25.js";
+import { Bm25Index, termsPresent, type BinaryBm25Meta } from "./bm25.js";
 import { expandQuery } from "./query-expansion.js";
 import { chunkFields } from "./chunk-fields.js";
 import { SpellingCorrector } from "./spelling.js";
@@ -8,6 +8,17 @@ import { SpellingCorrector } from "./spelling.js";
 export interface BinaryFicheIndexMeta {
   ficheIds: string[];
   bm25: BinaryBm25Meta;
+}
+
+export interface FicheEvidence {
+  /** Whole-fiche BM25 score (0 when no query term matches). */
+  score: number;
+  /** Rank (from 0) by that score among the fiches asked about; undefined when no term matches. */
+  rank: number | undefined;
+  /** Share of the question's terms, weighted by query weight × idf, found in the fiche's title. */
+  queryInTitle: number;
+  /** The same share over the whole fiche (title, headings, summary, body). */
+  queryInFiche: number;
 }
 
 /** Field weights of the fiche-level ranking (chosen on the dev split). */
@@ -73,5 +84,37 @@ export class FicheIndex {
     if (wanted.size === 0) return [];
     const query = expandQuery(question, this.spelling);
     return this.bm25.scoreDocuments(query, FICHE_WEIGHTS, [...wanted], FICHE_BM25).map((hit) => this.ficheIds[hit.doc]!);
+  }
+
+  /** The weighted search terms of a question (with the thesaurus and typo correction), as `rank` uses them. */
+  queryOf(question: string): Map<string, number> {
+    return expandQuery(question, this.spelling);
+  }
+
+  /**
+   * What each given fiche, as a whole, says of a query (`queryOf`): its whole-fiche BM25 score and rank among them,
+   * and the share of the question's terms (weighted by rarity) its title holds and the whole fiche holds.
+   */
+  evidence(query: Map<string, number>, ficheIds: string[]): Map<string, FicheEvidence> {
+    const known = ficheIds.filter((id) => this.numbers.has(id));
+    const docs = known.map((id) => this.numbers.get(id)!);
+    const ranked = this.bm25.scoreDocuments(query, FICHE_WEIGHTS, docs, FICHE_BM25);
+    const scored = new Map(ranked.map((hit, rank) => [this.ficheIds[hit.doc]!, { score: hit.score, rank }]));
+    const weight = (term: string) => (query.get(term) ?? 0) * this.bm25.idf("body", term);
+    let total = 0;
+    for (const term of query.keys()) total += weight(term);
+    const share = (terms: Set<string>) => (total > 0 ? [...terms].reduce((sum, t) => sum + weight(t), 0) / total : 0);
+    const inTitle = termsPresent(this.bm25, query.keys(), ["title"], docs);
+    const inFiche = termsPresent(this.bm25, query.keys(), Object.keys(FICHE_WEIGHTS), docs);
+    const evidence = new Map<string, FicheEvidence>();
+    known.forEach((id, i) => {
+      evidence.set(id, {
+        score: scored.get(id)?.score ?? 0,
+        rank: scored.get(id)?.rank,
+        queryInTitle: share(inTitle[i]!),
+        queryInFiche: share(inFiche[i]!),
+      });
+    });
+    return evidence;
   }
 }

@@ -5,6 +5,8 @@ import { reciprocalRankFusion } from "./fusion.js";
 export interface RerankCandidate {
   ficheId: string;
   text: string;
+  /** The fiche's title (for re-rankers that weigh it apart). */
+  title?: string;
 }
 
 /**

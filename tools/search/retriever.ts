@@ -2,7 +2,7 @@ import type { Chunk } from "../../corpus/chunk.js";
 import type { DenseHit, DenseIndex } from "./dense-index.js";
 import { DEFAULT_RRF_K, reciprocalRankFusion } from "./fusion.js";
 import { expandQuestionText } from "./query-expansion.js";
-import { applyOrder, type Reranker } from "./rerank.js";
+import { applyOrder, type RerankCandidate, type Reranker } from "./rerank.js";
 import { chunkFilter, groupByFiche, type SearchHit, type SearchIndex, type SearchOptions } from "./search-index.js";
 
 export type RetrievalMode = "bm25" | "dense" | "hybrid";
@@ -130,11 +130,20 @@ export class Retriever {
   }
 
   /** The first stage's best fiches, each with its title and best passage. */
-  private rerankCandidates(ranked: Array<{ doc: number; score: number }>): Array<{ ficheId: string; text: string }> {
+  private rerankCandidates(ranked: Array<{ doc: number; score: number }>): RerankCandidate[] {
     return groupByFiche(ranked, this.chunks, this.options.rerankCandidates, 1).map(({ chunk }) => ({
       ficheId: chunk.ficheId,
       text: `${chunk.title}\n${chunk.text}`,
+      title: chunk.title,
     }));
+  }
+
+  /** What the re-ranking stage is given for a question: the first stage's best fiches, in order (for training it). */
+  firstStageCandidates(question: string, options: RetrieveOptions = {}): RerankCandidate[] {
+    const mode = this.effectiveMode(options.mode);
+    if (mode !== "bm25" && !this.dense!.embeddings.embedText) throw new Error(`the ${this.dense!.embeddings.name} embeddings are remote`);
+    const dense = mode === "bm25" ? [] : this.denseCandidates(this.dense!.embeddings.embedText!(expandQuestionText(question)), options);
+    return this.rerankCandidates(this.fuse(question, options, mode, dense));
   }
 
   /**
