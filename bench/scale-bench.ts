@@ -141,7 +141,7 @@ export function scaleSection(figures: SizeFigures[], about: { corpus: string; qu
     "",
     `- Run: ${new Date().toISOString()}, commit ${commitId()}, Node ${process.version}`,
     `- 1x: ${about.corpus}. Larger sizes copy every fiche with a changed id (\`F1234~2\`), at the postings level (the same index a build over the copies makes; a unit test checks it).`,
-    `- Each size is saved to disk, then measured in a fresh process: start-up load (\`loadIndex\` + capabilities, as \`npm start\` does), memory retained (heap + external after a forced GC; RSS delta in brackets), then retrieval (\`Retriever.search\`, BM25 + whole-fiche re-ranking, top-10, the default configuration) over ${about.questions} questions: one warm-up round, ${about.rounds} timed rounds.`,
+    `- Each size is saved to disk, then measured in a fresh process: start-up load (\`loadIndex\` + capabilities, as \`npm start\` does), memory retained (heap + external after a forced GC; RSS delta in brackets), then retrieval (\`Retriever.search\`, BM25 + the default re-ranking stage, top-10, the default configuration) over ${about.questions} questions: one warm-up round, ${about.rounds} timed rounds.`,
     "",
     "| size | fiches | chunks | on disk | start-up load | memory | p50 ms | p95 ms | p95 vs 1x |",
     "|---|---|---|---|---|---|---|---|---|",

@@ -8,6 +8,7 @@ import { searchMain, toSearchResults } from "../cli/search.js";
 import { openSession } from "../cli/session.js";
 import type { AskResponse } from "../graphs/run.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
+import { memoryIo } from "./helpers/io.js";
 
 const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const FICHE_URL = /^https:\/\/www\.service-public\.(gouv\.)?fr\/particuliers\/vosdroits\/F\d+$/;
@@ -23,15 +24,8 @@ interface Run {
 
 /** In-memory standard streams; `input` is what the command reads on standard input. */
 function streams(input = "", withEnv: NodeJS.ProcessEnv = env): Run {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return { io: { stdin, stdout, stderr, env: withEnv }, out: () => out, err: () => err };
+  const io = memoryIo(withEnv, input);
+  return { io, out: io.out, err: io.err };
 }
 
 beforeAll(async () => {

@@ -1,23 +1,16 @@
 import { createHash } from "node:crypto";
-import { PassThrough } from "node:stream";
 import request from "supertest";
 import { pino } from "pino";
 import { KEY_PREFIX, keysMain, newApiKey } from "../cli/keys.js";
-import type { CliIo } from "../cli/io.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { createApp } from "../server/app.js";
 import { loadConfig } from "../tools/config.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
+import { memoryIo } from "./helpers/io.js";
 
 function streams() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const io: CliIo = { stdin: new PassThrough(), stdout, stderr, env: {} };
-  return { io, out: () => out, err: () => err };
+  const io = memoryIo();
+  return { io, out: io.out, err: io.err };
 }
 
 describe("npm run keys -- create", () => {

@@ -4,7 +4,6 @@ import { buildIndex } from "../corpus/build-index.js";
 import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
 import { buildCapabilities } from "../graphs/capabilities.js";
 import { loadConfig } from "../tools/config.js";
-import { termsPresent } from "../tools/search/bm25.js";
 import type { RerankCandidate } from "../tools/search/rerank.js";
 import { RERANK_FEATURES, rerankFeatures } from "../tools/search/rerank-features.js";
 import { LinearReranker, loadRerankModel } from "../tools/search/rerank-learned.js";
@@ -22,10 +21,17 @@ const candidatesOf = (ids: string[]): RerankCandidate[] =>
 const feature = (rows: number[][], i: number, name: (typeof RERANK_FEATURES)[number]) => rows[i]![RERANK_FEATURES.indexOf(name)]!;
 
 describe("whole-fiche evidence", () => {
-  it("termsPresent tells which query terms each document holds in the given fields", () => {
-    const n = fiches.ficheIds.indexOf("F2655");
-    const [present] = termsPresent(fiches.bm25, ["bonus", "malus", "caravan"], ["title"], [n]);
-    expect(present).toEqual(new Set(["bonus", "malus"]));
+  it("matchDocuments scores the given documents and tells which query terms each holds in each field", () => {
+    const bonus = fiches.ficheIds.indexOf("F2655");
+    const caravan = fiches.ficheIds.indexOf("F21619");
+    const query = new Map([["bonus", 1], ["malus", 1], ["caravan", 1]]);
+    const [first, second] = fiches.bm25.matchDocuments(query, { title: 1, body: 1 }, [bonus, caravan]);
+    expect(first!.doc).toBe(bonus);
+    expect(first!.terms.get("title")).toEqual(new Set(["bonus", "malus"]));
+    expect(second!.terms.get("title")).toEqual(new Set(["caravan"]));
+    const scored = fiches.bm25.scoreDocuments(query, { title: 1, body: 1 }, [bonus, caravan]);
+    expect(scored.map((s) => s.doc).sort()).toEqual([bonus, caravan].sort());
+    expect(scored.find((s) => s.doc === bonus)!.score).toBeCloseTo(first!.score);
   });
 
   it("scores, ranks and measures how much of the question each fiche covers", () => {

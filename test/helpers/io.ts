@@ -1,10 +1,10 @@
 import { PassThrough } from "node:stream";
 import type { CliIo } from "../../cli/io.js";
 
-/** A command's streams in memory: empty standard input, what it writes readable with `out()` and `err()`. */
-export function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
+/** A command's streams in memory: `input` on standard input, what it writes readable with `out()` and `err()`. */
+export function memoryIo(env: NodeJS.ProcessEnv = {}, input = ""): CliIo & { out: () => string; err: () => string } {
   const stdin = new PassThrough();
-  stdin.end();
+  stdin.end(input);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";

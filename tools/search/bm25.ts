@@ -160,11 +160,6 @@ export class Bm25Index {
     return frequencies;
   }
 
-  /** The posting list of a term in a field (document ids, then term frequencies), if any. */
-  postingsOf(field: string, term: string): Int32Array | undefined {
-    return this.fields.get(field)?.postings.get(term);
-  }
-
   /** Number of documents whose `field` contains `term`. */
   documentFrequency(field: string, term: string): number {
     return (this.fields.get(field)?.postings.get(term)?.length ?? 0) / 2;
@@ -216,7 +211,7 @@ export class Bm25Index {
         const postings = field.postings.get(term);
         if (!postings) continue;
         const factor = this.idf(fieldName, term) * weight * queryWeight * (params.k1 + 1);
-        lists.push({ postings, half: postings.length / 2, factor, norms });
+        lists.push({ postings, half: postings.length / 2, factor, norms, field: fieldName, term });
       }
     }
     return lists;
@@ -227,36 +222,36 @@ export class Bm25Index {
    * lookups per posting list instead of a pass over it, for re-scoring a short list of candidates.
    */
   scoreDocuments(query: Map<string, number>, weights: Record<string, number>, docs: number[], params: Bm25Params = DEFAULT_BM25): ScoredDoc[] {
-    const scores = new Float64Array(docs.length);
-    for (const { postings, half, factor, norms: fieldNorms } of this.queryLists(query, weights, params)) {
-      docs.forEach((doc, i) => {
-        const at = findDoc(postings, half, doc);
-        if (at === -1) return;
-        const tf = postings[half + at]!;
-        scores[i]! += (factor * tf) / (tf + fieldNorms[doc]!);
-      });
-    }
-    return docs
-      .map((doc, i) => ({ doc, score: scores[i]! }))
+    return this.matchDocuments(query, weights, docs, params)
       .filter((hit) => hit.score > 0)
+      .map(({ doc, score }) => ({ doc, score }))
       .sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
-}
 
-/** The query terms each of the given documents holds in any of `fields`. */
-export function termsPresent(index: Bm25Index, terms: Iterable<string>, fields: string[], docs: number[]): Array<Set<string>> {
-  const present = docs.map(() => new Set<string>());
-  for (const term of terms) {
-    for (const field of fields) {
-      const postings = index.postingsOf(field, term);
-      if (!postings) continue;
-      const half = postings.length / 2;
-      docs.forEach((doc, i) => {
-        if (findDoc(postings, half, doc) !== -1) present[i]!.add(term);
-      });
+  /**
+   * For each given document, in the given order: its BM25 score and, per field, the query terms it holds there
+   * (one lookup per posting list and document).
+   */
+  matchDocuments(
+    query: Map<string, number>,
+    weights: Record<string, number>,
+    docs: number[],
+    params: Bm25Params = DEFAULT_BM25,
+  ): Array<ScoredDoc & { terms: Map<string, Set<string>> }> {
+    const matches = docs.map((doc) => ({ doc, score: 0, terms: new Map<string, Set<string>>() }));
+    for (const { postings, half, factor, norms: fieldNorms, field, term } of this.queryLists(query, weights, params)) {
+      for (const match of matches) {
+        const at = findDoc(postings, half, match.doc);
+        if (at === -1) continue;
+        const tf = postings[half + at]!;
+        match.score += (factor * tf) / (tf + fieldNorms[match.doc]!);
+        let inField = match.terms.get(field);
+        if (!inField) match.terms.set(field, (inField = new Set()));
+        inField.add(term);
+      }
     }
+    return matches;
   }
-  return present;
 }
 
 interface QueryList {
@@ -265,6 +260,8 @@ interface QueryList {
   half: number;
   factor: number;
   norms: Float32Array;
+  field: string;
+  term: string;
 }
 
 /** Position of `doc` among the sorted ids of a posting list, or -1. */

@@ -1,6 +1,6 @@
 import type { Chunk } from "../../corpus/chunk.js";
 import { analyze } from "./analyzer.js";
-import { Bm25Index, termsPresent, type BinaryBm25Meta } from "./bm25.js";
+import { Bm25Index, type BinaryBm25Meta } from "./bm25.js";
 import { expandQuery } from "./query-expansion.js";
 import { chunkFields } from "./chunk-fields.js";
 import { SpellingCorrector } from "./spelling.js";
@@ -97,22 +97,35 @@ export class FicheIndex {
    */
   evidence(query: Map<string, number>, ficheIds: string[]): Map<string, FicheEvidence> {
     const known = ficheIds.filter((id) => this.numbers.has(id));
-    const docs = known.map((id) => this.numbers.get(id)!);
-    const ranked = this.bm25.scoreDocuments(query, FICHE_WEIGHTS, docs, FICHE_BM25);
-    const scored = new Map(ranked.map((hit, rank) => [this.ficheIds[hit.doc]!, { score: hit.score, rank }]));
+    const matches = this.bm25.matchDocuments(
+      query,
+      FICHE_WEIGHTS,
+      known.map((id) => this.numbers.get(id)!),
+      FICHE_BM25,
+    );
+    const ranks = new Map(
+      matches
+        .filter((m) => m.score > 0)
+        .sort((a, b) => b.score - a.score || a.doc - b.doc)
+        .map((m, rank) => [m.doc, rank]),
+    );
     const weight = (term: string) => (query.get(term) ?? 0) * this.bm25.idf("body", term);
     let total = 0;
     for (const term of query.keys()) total += weight(term);
-    const share = (terms: Set<string>) => (total > 0 ? [...terms].reduce((sum, t) => sum + weight(t), 0) / total : 0);
-    const inTitle = termsPresent(this.bm25, query.keys(), ["title"], docs);
-    const inFiche = termsPresent(this.bm25, query.keys(), Object.keys(FICHE_WEIGHTS), docs);
+    const share = (terms: Iterable<string>) => {
+      let sum = 0;
+      for (const term of terms) sum += weight(term);
+      return total > 0 ? sum / total : 0;
+    };
     const evidence = new Map<string, FicheEvidence>();
-    known.forEach((id, i) => {
-      evidence.set(id, {
-        score: scored.get(id)?.score ?? 0,
-        rank: scored.get(id)?.rank,
-        queryInTitle: share(inTitle[i]!),
-        queryInFiche: share(inFiche[i]!),
+    matches.forEach((match, i) => {
+      const anywhere = new Set<string>();
+      for (const terms of match.terms.values()) for (const term of terms) anywhere.add(term);
+      evidence.set(known[i]!, {
+        score: match.score,
+        rank: ranks.get(match.doc),
+        queryInTitle: share(match.terms.get("title") ?? []),
+        queryInFiche: share(anywhere),
       });
     });
     return evidence;
