@@ -258,8 +258,18 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
     expect(reply.answer).toBe("Le passeport biométrique est valable dix ans. [1]");
   });
 
+  it("drops a sentence another fiche says again in other words", () => {
+    // The two share about half their terms (Jaccard 0.55): a repeat for the reader, not a new fact.
+    const a = chunk("F61", "Le passeport d'un majeur coûte 86 euros en timbre fiscal.");
+    const b = chunk("F62", "Pour un adulte, le passeport coûte 86 euros ; le timbre fiscal se vend chez un buraliste.");
+    const reply = answerer.answerSync("prix passeport majeur timbre fiscal", [passage(a, 1), passage(b, 2)]);
+    expect(reply.citations.map((c) => c.id)).toEqual(["F61"]);
+  });
+
   it("keeps at most four units", () => {
-    const text = Array.from({ length: 8 }, (_, i) => `Le passeport numéro ${i + 1} est prêt.`).join(" ");
+    const towns = ["Lyon", "Brest", "Nancy", "Dijon", "Tours", "Nîmes", "Arras", "Vichy"];
+    const days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "janvier", "février"];
+    const text = towns.map((town, i) => `Le passeport ${i + 1} est prêt à ${town} depuis ${days[i]}.`).join(" ");
     const reply = answerer.answerSync("passeport prêt", [passage(chunk("F50", text))]);
     const body = reply.answer.replace(/ \[1\]$/, "");
     expect(body.split("\n")).toHaveLength(4);

@@ -126,7 +126,7 @@ export class ExtractiveAnswerer implements Answerer {
 }
 
 /** Jaccard similarity of two term sets above which a sentence counts as a repeat. */
-const NEAR_DUPLICATE = 0.8;
+const NEAR_DUPLICATE = 0.5;
 
 function similarity(a: Set<string>, b: Set<string>): number {
   if (a.size === 0 && b.size === 0) return 1;
