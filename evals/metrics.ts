@@ -112,7 +112,7 @@ export function buildReport(outcomes: QuestionOutcome[]): Report {
 }
 
 /** The ranking columns of a metrics row: n, R@1, R@5, R@10, MRR@10, nDCG@10. */
-function rankingCells(m: Metrics): string[] {
+export function rankingCells(m: Metrics): string[] {
   return [
     String(m.n),
     m["recall@1"].toFixed(3),
@@ -123,10 +123,10 @@ function rankingCells(m: Metrics): string[] {
   ];
 }
 
-const RANKING_HEADER = ["n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
+export const RANKING_HEADER = ["n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
 
 /** Rows as text: the first `labels` columns padded right, the numbers padded left, all aligned. */
-function alignedTable(header: string[], rows: string[][], labels: number): string[] {
+export function alignedTable(header: string[], rows: string[][], labels: number): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < labels ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");

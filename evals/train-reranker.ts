@@ -4,10 +4,10 @@ import { Command } from "commander";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
 import { openSession } from "../cli/session.js";
 import { loadDataset } from "./dataset.js";
-import { computeMetrics, type Metrics, type QuestionOutcome } from "./metrics.js";
+import { alignedTable, computeMetrics, groupBy, RANKING_HEADER, rankingCells, type Metrics, type QuestionOutcome } from "./metrics.js";
 import { applyOrder, FicheBm25Reranker } from "../tools/search/rerank.js";
 import { RERANK_FEATURES, rerankFeatures } from "../tools/search/rerank-features.js";
-import { linearScore, RERANK_MODEL_FILE, type LinearRerankModel } from "../tools/search/rerank-learned.js";
+import { linearScore, orderByScore, RERANK_MODEL_FILE, type LinearRerankModel } from "../tools/search/rerank-learned.js";
 
 /** One training question: its candidates' feature rows and which candidates are gold. */
 export interface RankingExample {
@@ -58,14 +58,6 @@ export function trainPairwise(examples: RankingExample[], options: Partial<Train
   return weights;
 }
 
-/** The example's fiches ordered by the linear score (ties keep the first stage's order). */
-export function orderBy(weights: number[], example: RankingExample): string[] {
-  return example.ficheIds
-    .map((id, i) => ({ id, i, score: linearScore(weights, example.rows[i]!) }))
-    .sort((a, b) => b.score - a.score || a.i - b.i)
-    .map((c) => c.id);
-}
-
 const outcome = (example: RankingExample, ranking: string[]): QuestionOutcome => ({
   gold: example.gold,
   ranking: ranking.slice(0, 10),
@@ -78,11 +70,8 @@ const outcome = (example: RankingExample, ranking: string[]): QuestionOutcome =>
 /** Metrics over all questions and per style. */
 export function rankingMetrics(examples: RankingExample[], rankings: string[][]): Record<string, Metrics> {
   const outcomes = examples.map((e, i) => outcome(e, rankings[i]!));
-  const groups: Record<string, Metrics> = { all: computeMetrics(outcomes) };
-  for (const style of [...new Set(examples.map((e) => e.style))].sort()) {
-    groups[`style=${style}`] = computeMetrics(outcomes.filter((o) => o.style === style));
-  }
-  return groups;
+  const byStyle = Object.entries(groupBy(outcomes, (o) => o.style)).map(([style, m]) => [`style=${style}`, m] as const);
+  return { all: computeMetrics(outcomes), ...Object.fromEntries(byStyle) };
 }
 
 /** k-fold cross-validation (question i in fold i mod k): every question is ranked by weights that never saw it. */
@@ -94,21 +83,15 @@ export function crossValidate(examples: RankingExample[], folds: number, options
       options,
     );
     examples.forEach((example, i) => {
-      if (i % folds === fold) rankings[i] = orderBy(weights, example);
+      if (i % folds === fold) rankings[i] = orderByScore(weights, example.ficheIds, example.rows);
     });
   }
   return rankings;
 }
 
 function table(rows: Array<[string, Record<string, Metrics>]>): string[] {
-  const lines = ["ranking                 group            n    R@1    R@5   R@10  MRR@10", "----------------------  -------------  ---  -----  -----  -----  ------"];
-  for (const [name, groups] of rows) {
-    for (const [group, m] of Object.entries(groups)) {
-      const f = (x: number) => x.toFixed(3);
-      lines.push(`${name.padEnd(22)}  ${group.padEnd(13)}  ${String(m.n).padStart(3)}  ${f(m["recall@1"])}  ${f(m["recall@5"])}  ${f(m["recall@10"])}  ${f(m["mrr@10"]).padStart(6)}`);
-    }
-  }
-  return lines;
+  const cells = rows.flatMap(([name, groups]) => Object.entries(groups).map(([group, m]) => [name, group, ...rankingCells(m)]));
+  return alignedTable(["ranking", "group", ...RANKING_HEADER], cells, 2);
 }
 
 /**

@@ -6,8 +6,8 @@ import { buildCapabilities } from "../graphs/capabilities.js";
 import { loadConfig } from "../tools/config.js";
 import type { RerankCandidate } from "../tools/search/rerank.js";
 import { RERANK_FEATURES, rerankFeatures } from "../tools/search/rerank-features.js";
-import { LinearReranker, loadRerankModel } from "../tools/search/rerank-learned.js";
-import { crossValidate, orderBy, rankingMetrics, trainPairwise, trainRerankerMain, type RankingExample } from "../evals/train-reranker.js";
+import { LinearReranker, loadRerankModel, orderByScore } from "../tools/search/rerank-learned.js";
+import { crossValidate, rankingMetrics, trainPairwise, trainRerankerMain, type RankingExample } from "../evals/train-reranker.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
 import { memoryIo } from "./helpers/io.js";
 
@@ -81,7 +81,7 @@ describe("pairwise training", () => {
     expect(weights[1]).toBeGreaterThan(Math.abs(weights[0]!));
     expect(weights[1]).toBeGreaterThan(Math.abs(weights[2]!));
     expect(trainPairwise(examples, { lambda: 0.001 })).toEqual(weights);
-    for (const e of examples) expect(orderBy(weights, e)[0]).toBe(e.gold[0]);
+    for (const e of examples) expect(orderByScore(weights, e.ficheIds, e.rows)[0]).toBe(e.gold[0]);
   });
 
   it("starts from the first stage's order and keeps it without any pair to learn from", () => {

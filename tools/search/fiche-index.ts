@@ -82,8 +82,7 @@ export class FicheIndex {
   rank(question: string, ficheIds: string[]): string[] {
     const wanted = new Set(ficheIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined));
     if (wanted.size === 0) return [];
-    const query = expandQuery(question, this.spelling);
-    return this.bm25.scoreDocuments(query, FICHE_WEIGHTS, [...wanted], FICHE_BM25).map((hit) => this.ficheIds[hit.doc]!);
+    return this.bm25.scoreDocuments(this.queryOf(question), FICHE_WEIGHTS, [...wanted], FICHE_BM25).map((hit) => this.ficheIds[hit.doc]!);
   }
 
   /** The weighted search terms of a question (with the thesaurus and typo correction), as `rank` uses them. */

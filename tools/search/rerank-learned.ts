@@ -34,6 +34,14 @@ export function linearScore(weights: number[], features: number[]): number {
   return score;
 }
 
+/** Fiche ids ordered by the linear score of their feature rows, best first (ties keep the given order). */
+export function orderByScore(weights: number[], ficheIds: string[], rows: number[][]): string[] {
+  return ficheIds
+    .map((id, i) => ({ id, i, score: linearScore(weights, rows[i]!) }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .map((c) => c.id);
+}
+
 /**
  * Offline re-ranker learnt on the dev split: a linear model over what the first stage and the whole fiche say
  * of the question (tools/search/rerank-features.ts), trained with a pairwise logistic loss
@@ -50,9 +58,10 @@ export class LinearReranker implements Reranker {
 
   rerank(question: string, candidates: RerankCandidate[]): string[] {
     const rows = rerankFeatures(question, candidates, this.fiches);
-    return candidates
-      .map((candidate, i) => ({ id: candidate.ficheId, i, score: linearScore(this.model.weights, rows[i]!) }))
-      .sort((a, b) => b.score - a.score || a.i - b.i)
-      .map((c) => c.id);
+    return orderByScore(
+      this.model.weights,
+      candidates.map((c) => c.ficheId),
+      rows,
+    );
   }
 }

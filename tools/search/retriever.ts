@@ -78,14 +78,7 @@ export class Retriever {
 
   /** Retrieval with a local dense leg (or none). */
   search(question: string, options: RetrieveOptions = {}): SearchHit[] {
-    const mode = this.effectiveMode(options.mode);
-    let dense: DenseHit[] = [];
-    if (mode !== "bm25") {
-      const embeddings = this.dense!.embeddings;
-      if (!embeddings.embedText) throw new Error(`the ${embeddings.name} embeddings are remote: use searchAsync`);
-      dense = this.denseCandidates(embeddings.embedText(expandQuestionText(question)), options);
-    }
-    const ranked = this.fuse(question, options, mode, dense);
+    const ranked = this.localFirstStage(question, options);
     const reranker = this.rerankerFor(options);
     if (!reranker) return this.finish(ranked, options);
     if (!reranker.local) throw new Error(`the ${reranker.name} re-ranker is remote: use searchAsync`);
@@ -140,10 +133,19 @@ export class Retriever {
 
   /** What the re-ranking stage is given for a question: the first stage's best fiches, in order (for training it). */
   firstStageCandidates(question: string, options: RetrieveOptions = {}): RerankCandidate[] {
+    return this.rerankCandidates(this.localFirstStage(question, options));
+  }
+
+  /** The first stage with a local dense leg (or none). */
+  private localFirstStage(question: string, options: RetrieveOptions): Array<{ doc: number; score: number }> {
     const mode = this.effectiveMode(options.mode);
-    if (mode !== "bm25" && !this.dense!.embeddings.embedText) throw new Error(`the ${this.dense!.embeddings.name} embeddings are remote`);
-    const dense = mode === "bm25" ? [] : this.denseCandidates(this.dense!.embeddings.embedText!(expandQuestionText(question)), options);
-    return this.rerankCandidates(this.fuse(question, options, mode, dense));
+    let dense: DenseHit[] = [];
+    if (mode !== "bm25") {
+      const embeddings = this.dense!.embeddings;
+      if (!embeddings.embedText) throw new Error(`the ${embeddings.name} embeddings are remote: use searchAsync`);
+      dense = this.denseCandidates(embeddings.embedText(expandQuestionText(question)), options);
+    }
+    return this.fuse(question, options, mode, dense);
   }
 
   /**
