@@ -19,7 +19,10 @@ import { mightBeMultiPart, splitQuestion } from "../tools/plan/split.js";
 import { chatReply, startScriptedOpenAI, type ChatRequestBody, type ScriptedReply } from "../test/helpers/scripted-openai.js";
 import { fmt, summarize } from "./stats.js";
 
-export const SECTION_TITLE = "## LLM path overhead (issue 5)";
+/** The report's heading: one section per major version of Node (the machine's, and the Docker image's). */
+export function sectionTitle(nodeVersion = process.version): string {
+  return `## LLM path overhead (issue 5), Node ${nodeVersion.replace(/^v/, "").split(".")[0]}`;
+}
 
 /** One measured request: latency seen by the client and time Guichet spent waiting on the model. */
 export interface Sample {
@@ -136,18 +139,18 @@ export function benchModel(delayMs: number): (body: ChatRequestBody) => Scripted
 }
 
 /** Replaces the section (up to the next `## ` heading) in the markdown file, or appends it. */
-export function writeSection(file: string, section: string): void {
+export function writeSection(file: string, section: string, title = sectionTitle()): void {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
     text = "";
   }
-  const start = text.indexOf(SECTION_TITLE);
+  const start = text.indexOf(`${title}\n`);
   if (start === -1) {
     text = `${text.replace(/\n*$/, "\n\n")}${section}\n`;
   } else {
-    const after = text.indexOf("\n## ", start + SECTION_TITLE.length);
+    const after = text.indexOf("\n## ", start + title.length);
     text = `${text.slice(0, start)}${section}\n${after === -1 ? "" : `\n${text.slice(after + 1)}`}`;
   }
   mkdirSync(dirname(file), { recursive: true });
@@ -218,21 +221,13 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
   if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--concurrency: positive integers expected, got ${opts.concurrency}`);
   const log = (m: string) => void writeLine(io.stderr, m);
 
-  const scripted = await startScriptedOpenAI();
-  scripted.chat = benchModel(opts.delay);
-  // Guichet runs in its own process, so the load generator and the scripted model do not share its event loop.
+  // Guichet, the scripted model and the load generator (this process) each have their own event loop.
+  const model = startChild(["--serve-model", String(opts.delay)], []);
   const profiling = opts.profile ? ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`] : [];
-  const child = spawn(process.execPath, [...profiling, "--import", "tsx", "bench/llm-bench.ts", "--serve", scripted.url], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const [modelUrl] = await model.ready;
+  const child = startChild(["--serve", modelUrl!], profiling);
   try {
-    const [url, offlineUrl] = await new Promise<[string, string]>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        const match = /listening (\S+) (\S+)/.exec(chunk.toString());
-        if (match) resolve([match[1]!, match[2]!]);
-      });
-      child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
-    });
+    const [url, offlineUrl] = (await child.ready) as [string, string];
     const questions = simpleQuestions(opts.dataset);
     log(`${questions.length} simple questions; warming up...`);
     await measure(url, questions, 4, 20);
@@ -259,12 +254,12 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
       }
     })();
     const section = [
-      SECTION_TITLE,
+      sectionTitle(),
       "",
-      `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy).`,
+      `Command: \`npm run bench:llm\` (${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${cpus().length} cores shared with other sessions: noisy). Each major version of Node has its own section: to measure Node 24 (the Docker image's), run the command with Node 24 first on the PATH after \`npm rebuild\` for it, as \`.ci/run\` does.`,
       "The machine is shared with other sessions and noisy (load average printed below): treat the figures as an upper bound and re-run on a quiet machine before judging the overhead target.",
       `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(", ")}.`,
-      `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) runs in a child process.`,
+      `A scripted OpenAI-compatible server answers every chat completion after ${opts.delay} ms; Guichet (subset index, ${SUBSET_IDS.length} fiches, LLM answer + verify) and the scripted server each run in a child process of their own, so neither shares an event loop with the load generator.`,
       "Overhead = latency seen by the client minus the time Guichet waited on the model (`usage.total.model_ms`, measured per request).",
       "`model wait` is timed around the chat-model call, so it includes the LangChain/OpenAI client's own work; the stricter `total − fixed model latency` column charges that to Guichet too.",
       "The peer rows are the same process answering extractively (no model): the machine's cost of a request at that moment, without the LLM path.",
@@ -281,16 +276,43 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
     if (opts.write) writeSection(opts.out, section);
     return 0;
   } finally {
-    const exited = child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : Promise.resolve();
-    child.kill("SIGTERM");
-    await exited;
-    await scripted.close();
+    await child.stop();
+    await model.stop();
   }
+}
+
+/** A child process running this file in one of its serving modes; `ready` gives the URLs it prints. */
+function startChild(args: string[], nodeFlags: string[]): { ready: Promise<string[]>; stop: () => Promise<void> } {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "bench/llm-bench.ts", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = new Promise<string[]>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      const match = /listening (.+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!.trim().split(" "));
+    });
+    child.once("exit", (code) => reject(new Error(`bench child ${args[0]} exited with ${code}`)));
+  });
+  ready.catch(() => undefined);
+  return {
+    ready,
+    stop: async () => {
+      const exited = child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : Promise.resolve();
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 if (process.argv[1]?.endsWith("bench/llm-bench.ts")) {
   const serveAt = process.argv.indexOf("--serve");
-  if (serveAt !== -1) {
+  const modelAt = process.argv.indexOf("--serve-model");
+  if (modelAt !== -1) {
+    const scripted = await startScriptedOpenAI();
+    scripted.chat = benchModel(Number(process.argv[modelAt + 1]));
+    process.once("SIGTERM", () => process.exit(0));
+    process.stdout.write(`listening ${scripted.url}\n`);
+  } else if (serveAt !== -1) {
     const withModel = await serveGuichet(process.argv[serveAt + 1]!);
     const offline = await serveGuichet(null);
     // A normal exit on SIGTERM lets `node --cpu-prof` write its profile.

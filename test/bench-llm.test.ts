@@ -8,7 +8,7 @@ import {
   MULTI_PART_QUESTIONS,
   multiPartTable,
   overheadTable,
-  SECTION_TITLE,
+  sectionTitle,
   serveGuichet,
   simpleQuestions,
   writeSection,
@@ -58,7 +58,7 @@ describe("bench:llm", () => {
     });
     expect(code).toBe(0);
     const written = readFileSync(out, "utf8");
-    expect(written).toContain(SECTION_TITLE);
+    expect(written).toContain(`${sectionTitle()}\n`);
     expect(written).toContain(printed.trim());
     const rows = written.split("\n").filter((l) => /^\| simple/.test(l));
     expect(rows).toHaveLength(4);
@@ -113,13 +113,22 @@ describe("bench:llm", () => {
     expect(overheadTable([{ kind: "simple", concurrency: 1, samples: fast }])[2]).toMatch(/\| met \|$/);
   });
 
-  it("replaces its own section of the report and keeps the others", () => {
+  it("replaces its own section of the report and keeps the others, one section per major version of Node", () => {
+    const SECTION_TITLE = sectionTitle("v20.20.2");
+    expect(SECTION_TITLE).toBe("## LLM path overhead (issue 5), Node 20");
     const file = join(tempDir(), "benchmarks.md");
     writeFileSync(file, "# Benchmarks\n\n## Before\n\nkept\n");
-    writeSection(file, `${SECTION_TITLE}\n\nfirst`);
+    writeSection(file, `${SECTION_TITLE}\n\nfirst`, SECTION_TITLE);
     expect(readFileSync(file, "utf8")).toBe(`# Benchmarks\n\n## Before\n\nkept\n\n${SECTION_TITLE}\n\nfirst\n`);
     writeFileSync(file, `${readFileSync(file, "utf8")}\n## After\n\nalso kept\n`);
-    writeSection(file, `${SECTION_TITLE}\n\nsecond`);
+    writeSection(file, `${SECTION_TITLE}\n\nsecond`, SECTION_TITLE);
     expect(readFileSync(file, "utf8")).toBe(`# Benchmarks\n\n## Before\n\nkept\n\n${SECTION_TITLE}\n\nsecond\n\n## After\n\nalso kept\n`);
+    // Node 24's section is added next to Node 20's (its title starts the same way but is another section).
+    const node24 = sectionTitle("v24.21.0");
+    writeSection(file, `${node24}\n\nthird`, node24);
+    writeSection(file, `${SECTION_TITLE}\n\nfourth`, SECTION_TITLE);
+    expect(readFileSync(file, "utf8")).toBe(
+      `# Benchmarks\n\n## Before\n\nkept\n\n${SECTION_TITLE}\n\nfourth\n\n## After\n\nalso kept\n\n${node24}\n\nthird\n`,
+    );
   });
 });
