@@ -1,6 +1,7 @@
 import { StreamFilter } from "../tools/answer/stream-filter.js";
 import { passageOf as passage } from "./helpers/fixtures.js";
-import { contactSources, MASKS, maskContacts, verifyAnswer } from "../tools/answer/verify.js";
+import { verifyAnswer } from "../tools/answer/verify.js";
+import { ContactSources, MASKS, maskContacts } from "../tools/guard/contacts.js";
 
 const passages = [
   passage("F1", "Le timbre fiscal coûte 86 €. Appelez le 01 40 00 00 00.", 1),
@@ -31,7 +32,7 @@ function run(deltas: string[], canary?: string): string[] {
 
 describe("StreamFilter", () => {
   it.each([1, 2, 3, 5, 8, 13])("never lets an invented contact detail out, in deltas of %i characters", (size) => {
-    const expected = maskContacts(DRAFT, contactSources(passages));
+    const expected = maskContacts(DRAFT, new ContactSources(passages));
     expect(expected).toContain(MASKS.phone);
     for (const deltas of chunkings(DRAFT, size)) {
       const tokens = run(deltas);

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ANSWER_PROMPT_FILE, answerMessages, loadPrompt, newCanary } from "../tools/answer/prompt.js";
-import { MASKS, verifyAnswer } from "../tools/answer/verify.js";
+import { verifyAnswer } from "../tools/answer/verify.js";
+import { MASKS } from "../tools/guard/contacts.js";
 import { passageOf as passage, tempDir } from "./helpers/fixtures.js";
 
 const passages = [

@@ -1,5 +1,5 @@
 import type { Passage } from "./types.js";
-import { contactSources, maskContacts } from "./verify.js";
+import { ContactSources, maskContacts } from "../guard/contacts.js";
 
 /**
  * Where the text that could still grow into a URL, e-mail, phone number or citation starts: the last
@@ -18,7 +18,7 @@ function heldFrom(pending: string): number {
 /**
  * Makes a streamed draft safe to show before `verify` sees it: text is released up to a point where no URL,
  * e-mail, phone number or citation can still be growing, with the contact details the passages do not contain
- * masked by the same rules as `verifyAnswer`. A draft that echoes the prompt's canary is cut at the canary.
+ * masked by the rules of `verifyAnswer` and of the output guard (tools/guard/contacts.ts). A draft that echoes the prompt's canary is cut at the canary.
  */
 export class StreamFilter {
   private readonly sources;
@@ -30,7 +30,7 @@ export class StreamFilter {
     passages: Passage[],
     private readonly canary?: string,
   ) {
-    this.sources = contactSources(passages);
+    this.sources = new ContactSources(passages);
   }
 
   /** Takes the next delta; returns the text now safe to show ("" while it is held back). */
