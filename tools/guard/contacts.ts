@@ -21,21 +21,25 @@ const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 const hostAndPath = (url: string) =>
   url.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").replace(/[.,;:!?]+$/, "").replace(/\/+$/, "");
 
-/** The contact details of a set of passages; their phone numbers are parsed only when an answer holds one. */
+/**
+ * The contact details of a set of passages. Each kind is read from the passages only when an answer holds one
+ * (most answers hold none): scanning eight passages for URLs, e-mails and phone numbers costs far more than the
+ * answer's own scan.
+ */
 export class ContactSources {
-  private readonly text: string;
-  private readonly urls: Set<string>;
-  private readonly emails: Set<string>;
+  private joined: string | undefined;
+  private urls: Set<string> | undefined;
+  private emails: Set<string> | undefined;
   private phoneNumbers: Set<string> | undefined;
 
   constructor(
-    passages: Passage[],
+    private readonly passages: Passage[],
     private readonly trustedHosts: string[] = TRUSTED_HOSTS,
-  ) {
-    this.text = passages.map((p) => `${p.chunk.text}\n${p.chunk.url}\n${p.chunk.title}`).join("\n");
-    this.urls = new Set([...this.text.matchAll(URL_RE)].map((m) => hostAndPath(m[0])));
-    for (const p of passages) this.urls.add(hostAndPath(p.chunk.url));
-    this.emails = new Set([...this.text.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase()));
+  ) {}
+
+  private get text(): string {
+    this.joined ??= this.passages.map((p) => `${p.chunk.text}\n${p.chunk.url}\n${p.chunk.title}`).join("\n");
+    return this.joined;
   }
 
   /** A link to a trusted host, to a page of the passages (or its anchor), or a shorter form of one. */
@@ -43,6 +47,10 @@ export class ContactSources {
     const key = hostAndPath(url);
     const host = key.split(/[/?#]/)[0] ?? "";
     if (this.trustedHosts.some((h) => host === h || host.endsWith(`.${h}`))) return true;
+    if (!this.urls) {
+      this.urls = new Set([...this.text.matchAll(URL_RE)].map((m) => hostAndPath(m[0])));
+      for (const p of this.passages) this.urls.add(hostAndPath(p.chunk.url));
+    }
     for (const source of this.urls) {
       if (source === key || source.startsWith(`${key}/`) || key.startsWith(`${source}#`)) return true;
     }
@@ -50,12 +58,12 @@ export class ContactSources {
   }
 
   hasEmail(email: string): boolean {
+    this.emails ??= new Set([...this.text.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase()));
     return this.emails.has(email.toLowerCase());
   }
 
   /** `number` in E.164 form (libphonenumber's `number.number`). */
   hasPhone(number: string): boolean {
-    // The scan of the passages is the costliest step: done once, and only when an answer holds a number.
     this.phoneNumbers ??= new Set(findPhoneNumbers(this.text).map((f) => f.number.number));
     return this.phoneNumbers.has(number);
   }
