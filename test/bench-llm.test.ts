@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import {
   benchModel,
+  breakdownTable,
   llmBenchMain,
   measure,
   MULTI_PART_QUESTIONS,
@@ -38,6 +39,15 @@ describe("bench:llm", () => {
       const table = overheadTable([{ kind: "simple", concurrency: 2, samples }]);
       expect(table).toHaveLength(3);
       expect(table[2]).toMatch(/^\| simple \| 2 \| 6 \| /);
+      // The parts of the overhead: nodes (model wait out), runtime between nodes, outside the graph.
+      for (const s of samples) {
+        expect(s.nodesMs).toBeGreaterThanOrEqual(s.modelMs);
+        expect(s.graphMs).toBeGreaterThanOrEqual(s.nodesMs);
+        expect(s.totalMs).toBeGreaterThan(s.graphMs);
+      }
+      const parts = breakdownTable([{ kind: "simple", concurrency: 2, samples }]);
+      expect(parts).toHaveLength(3);
+      expect(parts[2]).toMatch(/^\| simple \| 2 \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \|$/);
     } finally {
       await guichet.close();
       await scripted.close();
@@ -60,11 +70,13 @@ describe("bench:llm", () => {
     const written = readFileSync(out, "utf8");
     expect(written).toContain(`${sectionTitle()}\n`);
     expect(written).toContain(printed.trim());
-    const rows = written.split("\n").filter((l) => /^\| simple/.test(l));
+    const rows = written.split("\n").filter((l) => /^\| simple.*\| (met|\*\*missed\*\*) \|$/.test(l));
     expect(rows).toHaveLength(4);
+    // Where the overhead goes: one row per measured row (simple, multi-part, peer at 1 and 20 in flight).
+    expect(written.split("\n").filter((l) => /^\| [^|]+ \| (1|20) \| [\d.]+ \/ [\d.]+ \|/.test(l))).toHaveLength(6);
     // No request degraded; the peer never waits on a model.
     for (const row of rows) expect(row.split(" | ")[9]).toBe("0");
-    const multi = written.split("\n").filter((l) => /^\| multi-part \|/.test(l));
+    const multi = written.split("\n").filter((l) => /^\| multi-part \|.*\| (met|\*\*missed\*\*) \|$/.test(l));
     expect(multi).toHaveLength(2);
     for (const row of multi) expect(row.split(" | ")[9]).toBe("0");
     expect(written).toMatch(/\| 1 \| 1 → 2 \(\+1\) \|/);
@@ -97,7 +109,7 @@ describe("bench:llm", () => {
     const row = (kind: string, totalMs: number, modelCalls: number) => ({
       kind,
       concurrency: 1,
-      samples: Array.from({ length: 10 }, () => ({ totalMs, modelMs: 300 * modelCalls, modelCalls, degraded: false })),
+      samples: Array.from({ length: 10 }, () => ({ totalMs, modelMs: 300 * modelCalls, modelCalls, degraded: false, graphMs: totalMs - 1, nodesMs: totalMs - 2 })),
     });
     const [, , met] = multiPartTable([row("simple", 320, 1), row("multi-part", 630, 2)], 300);
     expect(met).toBe("| 1 | 1 → 2 (+1) | 320.0 → 630.0 (310.0) | 320.0 → 630.0 (310.0) | met |");
@@ -106,9 +118,20 @@ describe("bench:llm", () => {
   });
 
   it("computes the overhead per request and judges the target on its p95", () => {
-    const samples = Array.from({ length: 20 }, (_, i) => ({ totalMs: 310 + i, modelMs: 300, modelCalls: 1, degraded: i === 0 }));
+    // 2 ms in the nodes, 5 in the runtime between them, the rest (3 to 22 ms) outside the graph.
+    const samples = Array.from({ length: 20 }, (_, i) => ({
+      totalMs: 310 + i,
+      modelMs: 300,
+      modelCalls: 1,
+      degraded: i === 0,
+      nodesMs: 302,
+      graphMs: 307,
+    }));
     const [, , row] = overheadTable([{ kind: "simple", concurrency: 1, samples, fixedDelayMs: 290 }]);
     expect(row).toBe("| simple | 1 | 20 | 319.0 | 328.0 | 300.0 | 19.0 | 28.0 | 38.0 | 1 | **missed** |");
+    expect(breakdownTable([{ kind: "simple", concurrency: 1, samples }])[2]).toBe(
+      "| simple | 1 | 19.0 / 28.0 | 2.0 / 2.0 | 5.0 / 5.0 | 12.0 / 21.0 |",
+    );
     const fast = samples.map((s) => ({ ...s, totalMs: s.modelMs + 5 }));
     expect(overheadTable([{ kind: "simple", concurrency: 1, samples: fast }])[2]).toMatch(/\| met \|$/);
   });
