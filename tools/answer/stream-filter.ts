@@ -18,7 +18,8 @@ function heldFrom(pending: string): number {
 /**
  * Makes a streamed draft safe to show before `verify` sees it: text is released up to a point where no URL,
  * e-mail, phone number or citation can still be growing, with the contact details the passages do not contain
- * masked by the rules of `verifyAnswer` and of the output guard (tools/guard/contacts.ts). A draft that echoes the prompt's canary is cut at the canary.
+ * masked by the rules of `verifyAnswer` and of the output guard (tools/guard/contacts.ts). A draft that echoes
+ * the prompt's canary is cut at the canary.
  */
 export class StreamFilter {
   private readonly sources;

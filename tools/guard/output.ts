@@ -4,14 +4,14 @@
  * answer that echoes the prompt's canary string — proof it is repeating hidden instructions — is withheld.
  */
 import type { Citation, Passage } from "../answer/types.js";
-import { ContactSources, maskContacts, TRUSTED_HOSTS } from "./contacts.js";
+import { ContactSources, maskContacts } from "./contacts.js";
 
 export interface OutputCheckOptions {
   /** A random string placed in the system prompt; it must never appear in an answer. */
   canary?: string;
   /** The answer's citations, checked against the passages (markers [n] of dropped citations are removed). */
   citations?: Citation[];
-  /** Hosts whose links are always allowed (the answer's own pointers to the official site). */
+  /** Hosts whose links are always allowed (default: `TRUSTED_HOSTS` of tools/guard/contacts.ts). */
   trustedHosts?: string[];
 }
 
@@ -33,7 +33,7 @@ export function checkOutput(answerText: string, passages: Passage[], options: Ou
   if (options.canary && answerText.includes(options.canary)) {
     return { text: WITHHELD_ANSWER, citations: [], masked, canaryLeak: true };
   }
-  const sources = new ContactSources(passages, options.trustedHosts ?? TRUSTED_HOSTS);
+  const sources = new ContactSources(passages, options.trustedHosts);
   const counted = { url: "urls", email: "emails", phone: "phones" } as const;
   let text = maskContacts(answerText, sources, (what) => masked[counted[what]]++);
 
