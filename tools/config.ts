@@ -11,7 +11,7 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const temperature = z.coerce.number().min(0).max(2).optional();
 
-/** Every environment variable Guichet reads, with its default. Documented in the README. */
+/** Every environment variable Guichet reads, with its default. Documented in docs/configuration.md. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -75,7 +75,7 @@ const EnvSchema = z.object({
   GUICHET_LLM_PRICES: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
-  // Security (README: "Security: authentication, rate limits, hardening"); read by tools/security-config.ts.
+  // Security (docs/security.md); read by tools/security-config.ts.
   GUICHET_AUTH: z.enum(["on", "off"]).optional(),
   GUICHET_API_KEYS: z.string().optional(),
   GUICHET_API_KEYS_FILE: z.string().optional(),
