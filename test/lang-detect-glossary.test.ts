@@ -1,6 +1,7 @@
 import { detectLanguage } from "../tools/lang/detect.js";
 import { foldWords } from "../tools/lang/fold.js";
-import { GLOSSARY, GLOSSARY_LANGUAGES, parseGlossary, PhraseTable } from "../tools/lang/glossary/index.js";
+import { GLOSSARY, GLOSSARY_LANGUAGES, PhraseTable } from "../tools/lang/glossary/index.js";
+import { parsePairs } from "../tools/lexicon/read.js";
 import { translationNotice } from "../tools/lang/notices.js";
 import { protect, restore } from "../tools/lang/protect.js";
 import { translateQueryOffline } from "../tools/lang/translate-query.js";
@@ -40,12 +41,16 @@ describe("glossary", () => {
     expect(GLOSSARY.en).toContainEqual({ source: "residence permit", french: "titre de séjour" });
   });
 
-  it("rejects a line without ' = '", () => {
-    expect(() => parseGlossary("passport passeport")).toThrow(/without/);
+  it("rejects a line that is not two tab-separated columns, naming the file and line", () => {
+    expect(() => parsePairs("# a\tb\npassport passeport", "en.tsv")).toThrow("en.tsv:2: expected two tab-separated");
+    expect(() => parsePairs("passport\t", "en.tsv")).toThrow(/en.tsv:1/);
+    expect(parsePairs("# comment\n\npassport\tpasseport\r\n", "en.tsv")).toEqual([["passport", "passeport"]]);
   });
 
   it("matches longest phrases first, ignoring case and accents", () => {
-    const table = new PhraseTable(parseGlossary("permit = permis\nresidence permit = titre de séjour\nsejour = x"));
+    const table = new PhraseTable(
+      parsePairs("permit\tpermis\nresidence permit\ttitre de séjour\nsejour\tx", "test").map(([source, french]) => ({ source, french })),
+    );
     expect(table.match(foldWords("My RESIDENCE Permit"))).toEqual([{ start: 1, length: 2, french: "titre de séjour" }]);
     expect(foldWords("Séjour d'été")).toEqual(["sejour", "d", "ete"]);
     expect(foldWords("البطاقة")).toEqual(["بطاقه"]);

@@ -5,31 +5,20 @@
  * A question that *reports* an insult or a threat (to complain, to file a report) is not abuse.
  */
 import { createRequire } from "node:module";
+import { z } from "zod";
+import { readJson } from "../lexicon/read.js";
 
 const require = createRequire(import.meta.url);
 const badwords = (require("french-badwords-list") as { array: string[] }).array;
-
-/** Entries of the French list that are ordinary words in questions about procedures, or words of other languages. */
-const NOT_INSULTS = new Set([
-  "manche", "punaise", "gourde", "coche", "con", "cons", "cul", "sale", "pet", "magot", "minus", "vier", "epais",
-  "gland", "cafre", "fritz", "putin", "raton", "niac", "crotte", "croûton", "croton", "cricri", "courtaud",
-  "bougre", "rosbif", "lavette", "traînee", "traînée", "trainee", "pourriture", "chauffard", "bordel", "misérable",
-  "miserable", "minable", "emmanché", "emmanche", "marchandot", "moinaille", "monacaille", "patarin", "pecque",
-  "pounde", "poundé", "porcas", "stearique", "stéarique", "pleutre", "vaurien", "branque", "crevard", "batard",
-  "bâtard", "beauf", "plouc", "gogol", "kikoo", "kikou", "tebe", "tebé", "yeule", "caldoche", "bouseux", "chleuh",
-  "schleu", "punaise", "michto", "cacou", "coche", "chier",
-]);
+/** `lexicon/guard-insults.json`: entries of the French list that are ordinary words, and our lists for other languages. */
+const LISTS = readJson("guard-insults.json", z.object({ not_insults: z.array(z.string()), other_languages: z.array(z.string()) }));
+const NOT_INSULTS = new Set(LISTS.not_insults);
 
 const fold = (w: string) => w.toLowerCase().normalize("NFKD").replace(/\p{M}+/gu, "");
 
 const FRENCH = new Set(badwords.filter((w) => /^[\p{L}' -]+$/u.test(w) && !NOT_INSULTS.has(w)).map(fold));
 
-const OTHER_LANGUAGES = [
-  "fuck", "fucking", "fucker", "motherfucker", "shit", "bullshit", "bitch", "asshole", "bastard", "dickhead",
-  "cunt", "moron", "retard", "idiot bot", "stupid bot", "puta", "puto", "pendejo", "gilipollas", "cabron",
-  "cabrón", "mierda", "imbecil", "imbécil", "idiota", "joder", "hijo de puta", "arschloch", "scheisse",
-  "scheiße", "wichser", "vaffanculo", "stronzo", "cazzo", "merda", "caralho", "filho da puta", "porra",
-].map(fold);
+const OTHER_LANGUAGES = LISTS.other_languages.map(fold);
 
 const THREATS = new RegExp(
   [

@@ -1,18 +1,15 @@
 import { stemmer as snowballFrench } from "@orama/stemmers/french";
 import { stopwords as frenchStopwords } from "@orama/stopwords/french";
+import { z } from "zod";
+import { readJson } from "../lexicon/read.js";
 
 /** Removes diacritics: "décès" → "deces". */
 export function foldAccents(text: string): string {
   return text.normalize("NFD").replace(/\p{M}+/gu, "");
 }
 
-/** Question and filler words that carry no topic (on top of the usual French stop words). */
-const QUESTION_WORDS = [
-  "comment", "combien", "quoi", "quand", "pourquoi", "ou", "où", "est-ce", "faut", "faire", "fait", "dois", "doit",
-  "peux", "puis", "peut", "veux", "voudrais", "aimerais", "savoir", "bonjour", "merci", "svp", "stp", "alors",
-  "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "a", "il", "y", "cest", "jai", "etc", "tout", "tous",
-  "toute", "toutes", "si", "comme", "plus", "moins", "tres", "bien", "aussi", "donc", "car", "non", "oui",
-];
+/** Question and filler words that carry no topic (on top of the usual French stop words): `lexicon/question-words.json`. */
+const QUESTION_WORDS = readJson("question-words.json", z.array(z.string()));
 
 const STOP = new Set([...frenchStopwords, ...QUESTION_WORDS].map((w) => foldAccents(w.toLowerCase())));
 const ELISION = /\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\p{L})/gu;

@@ -1,10 +1,5 @@
 import { foldWords } from "../fold.js";
-import { AR } from "./ar.js";
-import { DE } from "./de.js";
-import { EN } from "./en.js";
-import { ES } from "./es.js";
-import { IT } from "./it.js";
-import { PT } from "./pt.js";
+import { readPairs } from "../../lexicon/read.js";
 
 /** Languages the offline glossary translates into French. */
 export const GLOSSARY_LANGUAGES = ["en", "es", "pt", "ar", "de", "it"] as const;
@@ -15,23 +10,9 @@ export interface GlossaryEntry {
   french: string;
 }
 
-const RAW: Record<GlossaryLanguage, string> = { en: EN, es: ES, pt: PT, ar: AR, de: DE, it: IT };
-
-/** Parses "source = cible" lines; blank lines are skipped, a line without " = " is a mistake in the data. */
-export function parseGlossary(raw: string): GlossaryEntry[] {
-  return raw
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "")
-    .map((line) => {
-      const at = line.indexOf(" = ");
-      if (at <= 0) throw new Error(`glossary line without " = ": ${line}`);
-      return { source: line.slice(0, at).trim(), french: line.slice(at + 3).trim() };
-    });
-}
-
+/** One `lexicon/glossary/<lang>.tsv` file per language: source phrase, tab, French wording. */
 export const GLOSSARY: Record<GlossaryLanguage, GlossaryEntry[]> = Object.fromEntries(
-  GLOSSARY_LANGUAGES.map((lang) => [lang, parseGlossary(RAW[lang])]),
+  GLOSSARY_LANGUAGES.map((lang) => [lang, readPairs(`glossary/${lang}.tsv`).map(([source, french]) => ({ source, french }))]),
 ) as Record<GlossaryLanguage, GlossaryEntry[]>;
 
 export interface PhraseMatch {
