@@ -11,6 +11,11 @@ export function formatAnswer(response: AskResponse): string {
     for (const c of response.citations) lines.push(`  [${c.n}] ${c.title} (${c.id}, mise à jour ${c.date})`, `      ${c.url}`);
     lines.push("");
   }
+  if (response.actions.length > 0) {
+    lines.push("Démarches :");
+    for (const a of response.actions) lines.push(`  - ${a.title} : ${a.url}`);
+    lines.push("");
+  }
   lines.push(`Données : ${response.sources.name}, état au ${response.sources.snapshot_date}. ${response.sources.licence}.`);
   return lines.join("\n");
 }

@@ -8,7 +8,7 @@ import { chunkFiche } from "./chunker.js";
 import type { FicheSource } from "./sources/source.js";
 
 /** Bumped whenever parsing, chunking or analysis changes, so older indexes are rebuilt from scratch. */
-export const INDEX_FORMAT_VERSION = 8;
+export const INDEX_FORMAT_VERSION = 10;
 
 export interface SourceRecord {
   name: string;

@@ -1,4 +1,5 @@
 import type { Chunk } from "./chunk.js";
+import { chunkActions } from "./chunk-actions.js";
 import type { Fiche } from "./fiche.js";
 
 export interface ChunkOptions {
@@ -13,6 +14,7 @@ export function chunkFiche(fiche: Fiche, source: string, options: ChunkOptions =
   const chunks: Chunk[] = [];
   for (const section of fiche.sections) {
     for (const text of splitLongText(section.text, options.maxWords)) {
+      const actions = chunkActions(fiche, section.path, text);
       chunks.push({
         id: `${fiche.id}#${chunks.length}`,
         ficheId: fiche.id,
@@ -26,6 +28,8 @@ export function chunkFiche(fiche: Fiche, source: string, options: ChunkOptions =
         theme: fiche.theme,
         date: fiche.date,
         source,
+        ...(section.situations ? { situations: section.situations } : {}),
+        ...(actions.length > 0 ? { actions } : {}),
       });
     }
   }

@@ -1,4 +1,4 @@
-import type { Fiche, FicheLink, OnlineService, Section } from "./fiche.js";
+import type { Fiche, FicheLink, Office, OnlineService, Section } from "./fiche.js";
 import { childElements, firstChild, GLUE, isElement, joinInline, textOf, type XElement, type XNode } from "./xml-tree.js";
 
 /** Elements that open a new section; their `Titre` becomes one level of the breadcrumb. */
@@ -72,7 +72,7 @@ export function parseFiche(root: XElement): Fiche {
     });
   }
   if (ctx.offices.length > 0) {
-    sections.push({ path: ["Où s'adresser ?"], text: [...new Set(ctx.offices)].map((o) => `- ${o}`).join("\n") });
+    sections.push({ path: ["Où s'adresser ?"], text: ctx.offices.map((o) => `- ${o.title}`).join("\n") });
   }
 
   const definitions = childElements(root, "Definition").map((def) => ({
@@ -114,6 +114,7 @@ export function parseFiche(root: XElement): Fiche {
     sections: nonEmpty,
     links: dedupeLinks(ctx.links),
     services,
+    offices: ctx.offices,
     references,
     definitions: glossary,
     relatedQuestions: childElements(root, "QuestionReponse").map((qr) => ({
@@ -149,21 +150,25 @@ function dedupeLines(text: string): string {
 class RenderContext {
   readonly links: FicheLink[] = [];
   readonly services: OnlineService[] = [];
-  readonly offices: string[] = [];
+  readonly offices: Office[] = [];
   private readonly serviceIds = new Set<string>();
 
   /**
    * Emits one section for `node`'s own blocks (under `path`), then one per sectioning descendant.
    * `isRoot` marks a container (Texte, ListeSituations) that has no title of its own.
    */
-  sectionize(node: XElement, path: string[], out: Section[], isRoot = false): void {
-    const ownPath = isRoot || !SECTIONING.has(node.name) ? path : [...path, textOf(firstChild(node, "Titre"))];
+  sectionize(node: XElement, path: string[], out: Section[], isRoot = false, levels: boolean[] = []): void {
+    const opens = !isRoot && SECTIONING.has(node.name);
+    const ownPath = opens ? [...path, textOf(firstChild(node, "Titre"))] : path;
+    // Which levels of the path are situations or cases (majeur / mineur…) rather than chapters.
+    const ownLevels = opens ? [...levels, node.name === "Situation" || node.name === "Cas"] : levels;
     const own: string[] = [];
     const nested: Array<{ node: XElement; path: string[] }> = [];
     this.splitSections(node.children, ownPath, own, nested);
     const text = own.filter(Boolean).join("\n");
-    if (text) out.push({ path: ownPath, text });
-    for (const child of nested) this.sectionize(child.node, child.path, out);
+    const situations = ownLevels.flatMap((isSituation, level) => (isSituation ? [level] : []));
+    if (text) out.push({ path: ownPath, text, ...(situations.length > 0 ? { situations } : {}) });
+    for (const child of nested) this.sectionize(child.node, child.path, out, false, ownLevels);
   }
 
   private splitSections(
@@ -302,7 +307,10 @@ class RenderContext {
 
   whereToGo(node: XElement): string {
     const title = textOf(firstChild(node, "Titre"));
-    if (title) this.offices.push(title);
+    const url = firstChild(node, "RessourceWeb")?.attributes.URL ?? "";
+    const known = this.offices.find((o) => o.title === title);
+    if (title && !known) this.offices.push({ title, url });
+    else if (known && !known.url && url) known.url = url;
     const details = this.blocks(childElements(node, "Texte"));
     return [title ? `Où s'adresser : ${title}` : "", details].filter(Boolean).join("\n");
   }

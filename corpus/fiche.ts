@@ -14,6 +14,8 @@ export interface Fiche {
   sections: Section[];
   links: FicheLink[];
   services: OnlineService[];
+  /** Offices to go to ("Où s'adresser"), with the page that finds the local one when the fiche gives it. */
+  offices: Office[];
   references: FicheReference[];
   definitions: Definition[];
   relatedQuestions: RelatedQuestion[];
@@ -24,6 +26,8 @@ export interface Section {
   path: string[];
   /** Blocks in reading order, one per line: paragraphs, "- " list items, table rows, notes. */
   text: string;
+  /** Levels of `path` (0 = first heading) that are situations or cases (majeur / mineur…), not chapters. */
+  situations?: number[];
 }
 
 export interface FicheLink {
@@ -39,6 +43,12 @@ export interface OnlineService {
   url: string;
   type: string;
   cerfa?: string;
+}
+
+export interface Office {
+  title: string;
+  /** "" when the fiche gives no page for it. */
+  url: string;
 }
 
 export interface FicheReference {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { QUESTION_CLASSES } from "../tools/answer/question-class.js";
 
 const EvalItemSchema = z.object({
   id: z.string().min(1),
@@ -9,6 +10,12 @@ const EvalItemSchema = z.object({
   style: z.string().optional(),
   lang: z.string().optional(),
   audience: z.string().optional(),
+  /** What the question asks for (tools/answer/question-class.ts), labelled by hand. */
+  class: z.enum(QUESTION_CLASSES).optional(),
+  /** The sentence or list line of a gold fiche that answers the question, verbatim (null: no unit answers it). */
+  unit: z.string().nullable().optional(),
+  /** Out-of-scope questions: what they are about (weather, sport, …); in-scope look-alikes: what they resemble. */
+  topic: z.string().optional(),
 });
 
 /** One question of an eval set; `gold: []` marks an out-of-scope question the assistant should decline. */

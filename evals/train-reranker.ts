@@ -22,6 +22,8 @@ export interface TrainOptions {
   lambda: number;
   epochs: number;
   learningRate: number;
+  /** Sign each weight must keep (+1 at least 0, -1 at most 0, 0 free): what a feature means, kept by projection. */
+  signs?: number[];
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { lambda: 0, epochs: 1500, learningRate: 1 };
@@ -32,7 +34,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { lambda: 0, epochs: 1500, le
  * only" (weight 1 on the first feature), so training is deterministic.
  */
 export function trainPairwise(examples: RankingExample[], options: Partial<TrainOptions> = {}): number[] {
-  const { lambda, epochs, learningRate } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const { lambda, epochs, learningRate, signs } = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const dims = examples.find((e) => e.rows.length > 0)?.rows[0]?.length ?? 0;
   const weights = new Array<number>(dims).fill(0);
   if (dims > 0) weights[0] = 1;
@@ -53,7 +55,11 @@ export function trainPairwise(examples: RankingExample[], options: Partial<Train
       const pull = 1 / (1 + Math.exp(linearScore(weights, diff)));
       for (let d = 0; d < dims; d++) gradient[d]! += pull * diff[d]!;
     }
-    for (let d = 0; d < dims; d++) weights[d]! += learningRate * (gradient[d]! / pairs.length - lambda * weights[d]!);
+    for (let d = 0; d < dims; d++) {
+      weights[d]! += learningRate * (gradient[d]! / pairs.length - lambda * weights[d]!);
+      const sign = signs?.[d] ?? 0;
+      if (sign * weights[d]! < 0) weights[d] = 0;
+    }
   }
   return weights;
 }

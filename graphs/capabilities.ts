@@ -1,5 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ingest } from "../corpus/ingest.js";
+import type { Chunk } from "../corpus/chunk.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
@@ -90,12 +91,29 @@ export function buildCapabilities(
         : undefined;
   return {
     search: new Retriever(index, leg, retrieval, makeReranker(index, rerank)),
-    answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term) }),
+    answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term), ficheChunks: ficheChunksOf(index.chunks) }),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
       date: manifest.snapshotDate,
       fiches: manifest.counts.fiches,
     },
+  };
+}
+
+/** Every chunk of a fiche, in order (chunks of one fiche are consecutive in the index), found by fiche id. */
+export function ficheChunksOf(chunks: Chunk[]): (ficheId: string) => Chunk[] {
+  let ranges: Map<string, [number, number]> | undefined;
+  return (ficheId) => {
+    if (!ranges) {
+      ranges = new Map();
+      chunks.forEach((chunk, i) => {
+        const range = ranges!.get(chunk.ficheId);
+        if (range) range[1] = i + 1;
+        else ranges!.set(chunk.ficheId, [i, i + 1]);
+      });
+    }
+    const range = ranges.get(ficheId);
+    return range ? chunks.slice(range[0], range[1]) : [];
   };
 }
 

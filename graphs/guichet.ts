@@ -38,6 +38,7 @@ export function buildGraph() {
         "guichet.question_language": update.questionLanguage ?? "",
         "guichet.question_translation": update.questionTranslation ?? "none",
         "guichet.sub_question_count": update.subQuestions?.length ?? 0,
+        "guichet.question_class": update.questionClass ?? "",
       })),
     )
     .addNode(

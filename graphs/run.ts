@@ -1,3 +1,5 @@
+import type { ChunkAction } from "../corpus/chunk.js";
+import { actionsOfCited } from "../tools/answer/merge-parts.js";
 import type { Citation } from "../tools/answer/types.js";
 import { redactionNotice } from "../tools/guard/notice.js";
 import type { PiiType } from "../tools/guard/pii.js";
@@ -18,6 +20,8 @@ export interface AskInput {
 export interface AskResponse {
   answer: string;
   citations: Citation[];
+  /** Online services, forms and offices of the cited fiches: `{title, url, kind}` links to act on. */
+  actions: ChunkAction[];
   language: string;
   blocked: false | { reason: RefusalReason };
   /** Kinds of personal data removed from the question before anything used it ([] when none). */
@@ -47,6 +51,7 @@ export interface RunOptions {
 }
 
 type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted"> &
+  Partial<Pick<GuichetStateType, "passages">> &
   Partial<Pick<GuichetStateType, "usage">>;
 
 /**
@@ -91,6 +96,7 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     return {
       answer: reply.answer + redactionNotice(state.redacted),
       citations: reply.citations,
+      actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
       language: state.language,
       blocked: state.refusal ? { reason: state.refusal.reason } : false,
       redacted: state.redacted,

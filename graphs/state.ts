@@ -1,3 +1,4 @@
+import type { QuestionClass } from "../tools/answer/question-class.js";
 import { Annotation } from "@langchain/langgraph";
 import type { Draft } from "../tools/answer/grounded.js";
 import type { Passage, Reply } from "../tools/answer/types.js";
@@ -38,6 +39,8 @@ export const GuichetState = Annotation.Root({
   questionLanguage: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
   /** How `normalizedQuestion` was brought into French. */
   questionTranslation: Annotation<"none" | "glossary" | "llm">({ reducer: (_, next) => next, default: () => "none" }),
+  /** What the question asks for (amount, duration, procedure, where…), read by `understand`. */
+  questionClass: Annotation<QuestionClass | null>({ reducer: (_, next) => next, default: () => null }),
   /** Sub-questions of a multi-part question (empty for a simple one). */
   subQuestions: Annotation<string[]>({ reducer: (_, next) => next, default: () => [] }),
   /** Passages per sub-question, written in parallel by the retrieve_part branches and concatenated. */

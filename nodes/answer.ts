@@ -1,9 +1,9 @@
 import { capabilitiesOf } from "../graphs/capabilities.js";
 import { eventWriter, llmCallOptions, type GuichetRunConfig } from "../graphs/configuration.js";
 import { mergeUpdates, type GuichetStateType, type GuichetUpdate } from "../graphs/state.js";
-import { answerParts, mergePassages } from "../tools/answer/merge-parts.js";
+import { checkedReply } from "../tools/answer/checked-reply.js";
+import { answerFrom, answerParts, mergePassages } from "../tools/answer/merge-parts.js";
 import { StreamFilter } from "../tools/answer/stream-filter.js";
-import { checkOutput } from "../tools/guard/output.js";
 import { LlmUnavailableError } from "../tools/llm/errors.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { verify } from "./verify.js";
@@ -34,12 +34,15 @@ async function write(state: GuichetStateType, config: GuichetRunConfig): Promise
   const passages = multiPart ? mergePassages(parts) : state.passages;
   const merged = multiPart ? { passages } : {};
   const extractive = async () => {
-    const reply = multiPart
-      ? await answerParts(capabilities.answerer, parts)
-      : await capabilities.answerer.answer(state.normalizedQuestion, passages);
-    const checked = checkOutput(reply.answer, passages, { citations: reply.citations });
-    emit?.({ type: "token", text: checked.text });
-    return { ...reply, answer: checked.text, citations: checked.citations };
+    const { answerer } = capabilities;
+    // The answerer may read more than the retrieved passages (the rest of the best fiches); the output guard
+    // checks its answer against everything it read.
+    const { reply, read } = multiPart
+      ? await answerParts(answerer, parts)
+      : await answerFrom(answerer, state.normalizedQuestion, passages);
+    const checked = checkedReply(reply, read);
+    emit?.({ type: "token", text: checked.answer });
+    return checked;
   };
   const grounded = capabilities.grounded;
   // No passage, nothing to ground an answer on: the extractive "not found" costs no model call.

@@ -6,14 +6,17 @@ import { detectLanguage } from "../tools/lang/detect.js";
 import { translateWithModel } from "../tools/lang/llm-translate.js";
 import { translateQueryOffline } from "../tools/lang/translate-query.js";
 import { plan } from "./plan.js";
+import { classifyQuestion } from "../tools/answer/question-class.js";
 
 /**
  * Reads the question before retrieval, in one graph step (each step costs the runtime about half a
- * millisecond): its language, its French form, and its parts (see `plan`).
+ * millisecond): its language, its French form, what it asks for (amount, delay, documents…) and its parts
+ * (see `plan`).
  */
 export async function understand(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const language = await readLanguage(state, config);
-  return mergeUpdates(language, await plan({ ...state, ...language }, config));
+  const questionClass = classifyQuestion(language.normalizedQuestion ?? state.normalizedQuestion).questionClass;
+  return mergeUpdates({ ...language, questionClass }, await plan({ ...state, ...language }, config));
 }
 
 /**

@@ -2,6 +2,8 @@ import { trace } from "@opentelemetry/api";
 import { capabilitiesOf } from "../graphs/capabilities.js";
 import { eventWriter, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { checkedReply } from "../tools/answer/checked-reply.js";
+import { answerFrom } from "../tools/answer/merge-parts.js";
 import { verifyAnswer } from "../tools/answer/verify.js";
 
 /**
@@ -25,7 +27,8 @@ export async function verify(state: GuichetStateType, config: GuichetRunConfig):
   if (reply) return { reply, draft: null };
   const emit = eventWriter(config);
   emit?.({ type: "reset", reason: "answer_rejected" });
-  const fallback = await capabilities.answerer.answer(state.normalizedQuestion, state.passages);
+  const { reply: extractive, read } = await answerFrom(capabilities.answerer, state.normalizedQuestion, state.passages);
+  const fallback = checkedReply(extractive, read);
   emit?.({ type: "token", text: fallback.answer });
   return { reply: fallback, draft: null, degradations: ["llm_answer_rejected"] };
 }

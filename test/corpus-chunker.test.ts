@@ -30,6 +30,7 @@ function makeFiche(overrides: Partial<Fiche> = {}): Fiche {
     ],
     links: [],
     services: [],
+    offices: [],
     references: [],
     definitions: [],
     relatedQuestions: [],

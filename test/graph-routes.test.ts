@@ -20,7 +20,7 @@ beforeAll(async () => {
   caps = subsetCapabilities();
 });
 
-const RESPONSE_KEYS = ["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const MESSAGES = {
   empty: "Veuillez poser une question (le texte reçu est vide).",
   too_long: "Votre question est trop longue. Merci de la reformuler plus brièvement.",
@@ -60,6 +60,7 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     language: "fr",
     questionLanguage: "fr",
     questionTranslation: "none",
+    questionClass: null,
     subQuestions: [],
     parts: [],
     refusal: null,
@@ -92,7 +93,7 @@ describe("runGuichet: answered questions", () => {
     expect(response.timings.total).toBeGreaterThanOrEqual(nodes * 0.99);
     expect(response).toMatchObject({ language: "fr", blocked: false, found: true, degraded: [] });
     expect(response.citations[0]).toMatchObject({ n: 1, id: "F265" });
-    expect(response.answer).toMatch(/\[1\]$/);
+    expect(response.answer).toMatch(/\[1\](?:\n\nDémarches en ligne : [^\n]+\.)?$/);
     expect(response.sources).toEqual({
       name: caps.snapshot.source,
       snapshot_date: caps.snapshot.date,

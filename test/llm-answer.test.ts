@@ -154,7 +154,7 @@ describe("without a key", () => {
   it("answers extractively with the same response shape as before (no usage field, no verify step)", async () => {
     const response = await runGuichet(graph, { question: QUESTION }, { capabilities: subsetCapabilities() });
     expect(response.usage).toBeUndefined();
-    expect(Object.keys(response).sort()).toEqual(["answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"]);
+    expect(Object.keys(response).sort()).toEqual(["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"]);
     expect(Object.keys(response.timings)).toEqual(["guard", "understand", "retrieve", "answer", "total"]);
   });
 });

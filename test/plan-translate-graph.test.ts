@@ -145,13 +145,13 @@ describe("translation", () => {
   it("acceptance: a question in English gets an English answer whose citations point to French fiches", async () => {
     const french = await runGuichet(graph, { question: "Combien coûte un passeport ?" }, { capabilities: caps });
     const guarded = protect(french.answer, french.citations.map((c) => c.title));
-    const english = guarded.text.replace("Le prix du passeport dépend", "The price of the passport depends");
+    const english = guarded.text.replace("Le passeport coûte", "The passport costs");
     server.queue.push(chatReply("Combien coûte un passeport ?"), chatReply(`<text>${english}</text>`));
 
     const response = await runGuichet(graph, { question: "How much does a passport cost?" }, { capabilities: withModels({ translate: true }) });
 
     expect(response).toMatchObject({ language: "en", degraded: [], found: true });
-    expect(response.answer).toContain("The price of the passport depends");
+    expect(response.answer).toContain("The passport costs");
     expect(response.answer).toContain("[1]");
     expect(response.answer).toContain("86 €");
     expect(response.citations).toEqual(french.citations);
@@ -209,7 +209,7 @@ describe("answer node with parts", () => {
     );
     const base = {
       question: "Combien coûte un passeport ?", requestedLanguage: undefined, normalizedQuestion: "Combien coûte un passeport ?",
-      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, redacted: [], draft: null, usage: [], refusal: null, reply: null,
+      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, questionClass: null, redacted: [], draft: null, usage: [], refusal: null, reply: null,
       timings: {}, degradations: [], passages: passport.passages,
     };
     const config = { context: { capabilities: caps } };
@@ -235,10 +235,10 @@ describe("understand node", () => {
     const update = await understand(
       {
         question: "123 ?", requestedLanguage: undefined, normalizedQuestion: "123 ?", language: "fr", questionLanguage: "fr",
-        questionTranslation: "none", redacted: [], draft: null, usage: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, timings: {}, degradations: [],
+        questionTranslation: "none", questionClass: null, redacted: [], draft: null, usage: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, timings: {}, degradations: [],
       },
       { context: { capabilities: caps } },
     );
-    expect(update).toEqual({ questionLanguage: "fr", language: "fr", questionTranslation: "none", subQuestions: [], degradations: [] });
+    expect(update).toEqual({ questionLanguage: "fr", language: "fr", questionTranslation: "none", questionClass: "procedure", subQuestions: [], degradations: [] });
   });
 });

@@ -115,6 +115,7 @@ export function travailFiche(entry: TravailEntry): Fiche {
     sections,
     links,
     services: [],
+    offices: [],
     references: references(entry),
     definitions: [],
     relatedQuestions: [],

@@ -24,16 +24,21 @@ function foldedWords(text: string): string[] {
   return foldAccents(text.toLowerCase()).split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
 }
 
-/** Thesaurus entries whose words appear in the question, as whole words in a row, in the table's order. */
+/**
+ * Thesaurus entries whose words appear in the question, as whole words in a row, in the table's order; an entry
+ * matched inside a longer one is left out ("combien de temps" is a delay, so "combien" does not add "coût").
+ */
 function matchingEntries(question: string): ThesaurusEntry[] {
   const words = foldedWords(question);
-  const found = new Set<ThesaurusEntry>();
+  const spans: Array<{ entry: ThesaurusEntry; start: number; end: number }> = [];
   words.forEach((word, i) => {
     for (const entry of BY_FIRST_WORD.get(word) ?? []) {
-      if (entry.words.every((w, j) => words[i + j] === w)) found.add(entry);
+      if (entry.words.every((w, j) => words[i + j] === w)) spans.push({ entry, start: i, end: i + entry.words.length });
     }
   });
-  return [...found];
+  const inside = (a: (typeof spans)[number]) =>
+    spans.some((b) => b !== a && b.end - b.start > a.end - a.start && b.start <= a.start && a.end <= b.end);
+  return [...new Set(spans.filter((s) => !inside(s)).map((s) => s.entry))];
 }
 
 /** Weight of an added term relative to a term the user wrote. */
