@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
 import { openSession } from "../cli/session.js";
+import { classifyQuestion } from "../tools/answer/question-class.js";
 import { loadDataset } from "./dataset.js";
 import { RETRIEVAL_MODES } from "../tools/search/retriever.js";
 import { buildReport, computeMetrics, formatReport, groupBy, type QuestionOutcome, type Report } from "./metrics.js";
@@ -30,6 +31,9 @@ export async function evalMain(argv: string[], io: CliIo): Promise<number> {
       style: item.style ?? "unspecified",
       lang: item.lang ?? "fr",
       ...(item.audience ? { audience: item.audience } : {}),
+      ...(response.citations[0] ? { firstCitation: response.citations[0].id } : {}),
+      ...(item.class ? { questionClass: item.class, predictedClass: classifyQuestion(item.question).questionClass } : {}),
+      ...(item.topic ? { topic: item.topic } : {}),
     });
   }
   const report: Report = buildReport(outcomes);

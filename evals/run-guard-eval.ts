@@ -9,8 +9,8 @@ const SWEEP = [0.5, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.5];
 export async function guardEvalMain(argv: string[], io: CliIo): Promise<number> {
   const program = new Command("eval:guard")
     .description("Evaluate the input guard on the guard dataset's dev and test splits")
-    .option("--dev <file>", "dev split", "evals/datasets/guard-dev.jsonl")
-    .option("--test <file>", "test split", "evals/datasets/guard-test.jsonl")
+    .option("--dev <files>", "dev split (comma-separated files)", "evals/datasets/guard-dev.jsonl,evals/datasets/guard-dev-add.jsonl")
+    .option("--test <files>", "test split (comma-separated files)", "evals/datasets/guard-test.jsonl,evals/datasets/guard-test-fresh.jsonl")
     .option("--json", "print one JSON object", false)
     .option("--misses", "list the dev items the guard got wrong (never the test ones: the test split stays unseen)", false)
     .option("--dev-only", "evaluate the dev split only (for tuning: the test split is not even read)", false)
@@ -18,13 +18,14 @@ export async function guardEvalMain(argv: string[], io: CliIo): Promise<number> 
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
   const opts = program.opts<{ dev: string; test: string; json: boolean; misses: boolean; devOnly: boolean }>();
-  const dev = loadGuardDataset(opts.dev);
+  const load = (files: string) => files.split(",").flatMap((file) => loadGuardDataset(file));
+  const dev = load(opts.dev);
   const sweep = SWEEP.map((threshold) => {
     const r = buildGuardReport(runGuard(dev, threshold));
     return { threshold, attacks: r.attacksBlocked, legit: r.legitBlocked };
   });
   const devReport = buildGuardReport(runGuard(dev));
-  const testReport = opts.devOnly ? null : buildGuardReport(runGuard(loadGuardDataset(opts.test)));
+  const testReport = opts.devOnly ? null : buildGuardReport(runGuard(load(opts.test)));
   // Test misses are never output: the test split must stay unseen by whoever tunes the rules.
   const reports = { dev: devReport, ...(testReport ? { test: { ...testReport, misses: [] } } : {}) };
   if (opts.json) {

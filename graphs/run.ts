@@ -1,6 +1,7 @@
 import type { ChunkAction } from "../corpus/chunk.js";
 import { actionsOfCited } from "../tools/answer/merge-parts.js";
 import type { Citation } from "../tools/answer/types.js";
+import { DISTRESS_NOTICE } from "../tools/guard/distress.js";
 import { redactionNotice } from "../tools/guard/notice.js";
 import type { PiiType } from "../tools/guard/pii.js";
 import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
@@ -51,6 +52,7 @@ export interface RunOptions {
 }
 
 type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted"> &
+  Partial<Pick<GuichetStateType, "distress">> &
   Partial<Pick<GuichetStateType, "passages">> &
   Partial<Pick<GuichetStateType, "usage">>;
 
@@ -94,7 +96,8 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     });
     onEvent?.({ type: "citations", citations: reply.citations });
     return {
-      answer: reply.answer + redactionNotice(state.redacted),
+      // A message of distress gets the helplines before anything else.
+      answer: (state.distress ? `${DISTRESS_NOTICE}\n\n` : "") + reply.answer + redactionNotice(state.redacted),
       citations: reply.citations,
       actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
       language: state.language,

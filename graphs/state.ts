@@ -31,6 +31,8 @@ export const GuichetState = Annotation.Root({
   ...InputState.spec,
   /** Kinds of personal data the guard removed from the question (the guard overwrites `question` with the redacted text). */
   redacted: Annotation<PiiType[]>({ reducer: (_, next) => next, default: () => [] }),
+  /** The question reads as a message of distress: the answer opens with the helplines (never a refusal). */
+  distress: Annotation<boolean>({ reducer: (_, next) => next, default: () => false }),
   /** Question as searched: NFKC, invisible characters removed, whitespace folded, personal data replaced by placeholders. */
   normalizedQuestion: Annotation<string>({ reducer: (_, next) => next, default: () => "" }),
   /** Language of the question and of the reply. */
@@ -90,6 +92,7 @@ export const OutputState = Annotation.Root({
   language: GuichetState.spec.language,
   refusal: GuichetState.spec.refusal,
   redacted: GuichetState.spec.redacted,
+  distress: GuichetState.spec.distress,
   passages: GuichetState.spec.passages,
   reply: GuichetState.spec.reply,
   timings: GuichetState.spec.timings,

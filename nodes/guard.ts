@@ -24,7 +24,13 @@ export async function guard(state: GuichetStateType, config: GuichetRunConfig): 
   const { maxQuestionLength } = ensureConfiguration(config);
   const language = primaryLanguage(state.requestedLanguage);
   const inspection = inspectQuestion(state.question, { maxLength: maxQuestionLength });
-  const update = { question: inspection.question, normalizedQuestion: inspection.question, redacted: inspection.redacted, language };
+  const update = {
+    question: inspection.question,
+    normalizedQuestion: inspection.question,
+    redacted: inspection.redacted,
+    distress: inspection.distress,
+    language,
+  };
   if (inspection.reason) {
     countBlocked(inspection.reason);
     return { ...update, refusal: { reason: inspection.reason } };

@@ -11,6 +11,7 @@ import {
   toCitation,
 } from "../tools/answer/extractive.js";
 import type { Passage, Reply } from "../tools/answer/types.js";
+import { HAND_UNIT_WEIGHTS } from "../tools/answer/unit-features.js";
 import { FIXTURES_35, subsetCapabilities } from "./helpers/fixtures.js";
 
 const SP_URL = /^https:\/\/www\.service-public\.fr\/particuliers\/vosdroits\/F\d+$/;
@@ -172,8 +173,12 @@ describe("ExtractiveAnswerer on the schema 3.5 fixtures (car insurance)", () => 
   });
 });
 
+/** The mechanics with the hand-set unit weights and no scope model: what these cases were written for. */
+const handMade = (options: ConstructorParameters<typeof ExtractiveAnswerer>[0]) =>
+  new ExtractiveAnswerer({ unitWeights: HAND_UNIT_WEIGHTS, scopeModel: null, ...options });
+
 describe("ExtractiveAnswerer on hand-made passages", () => {
-  const answerer = new ExtractiveAnswerer();
+  const answerer = handMade({});
 
   it("is named extractive, with a 90-word budget and flat term weights by default", () => {
     expect(answerer.name).toBe("extractive");
@@ -191,8 +196,8 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
     const p = passage(chunk("F1", "Le passeport est délivré par la mairie."));
     // Two of the six content words: a third of the question.
     const question = "passeport mairie vélo tondeuse girafe zèbre";
-    expect(new ExtractiveAnswerer({ minCoverage: 0.5 }).answerSync(question, [p]).found).toBe(false);
-    expect(new ExtractiveAnswerer({ minCoverage: 0.2 }).answerSync(question, [p]).found).toBe(true);
+    expect(handMade({ minCoverage: 0.5 }).answerSync(question, [p]).found).toBe(false);
+    expect(handMade({ minCoverage: 0.2 }).answerSync(question, [p]).found).toBe(true);
   });
 
   it("quotes the matching sentence and cites it", () => {
@@ -265,7 +270,7 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
   it("respects the word budget, but always keeps the best unit even when it alone is longer", () => {
     const long = `Le passeport ${"très ".repeat(30)}long est délivré en mairie.`;
     const short = "Le passeport est gratuit en cas de vol.";
-    const tight = new ExtractiveAnswerer({ maxWords: 10 });
+    const tight = handMade({ maxWords: 10 });
     const reply = tight.answerSync("passeport délivré mairie", [passage(chunk("F60", `${long} ${short}`))]);
     expect(reply.found).toBe(true);
     expect(reply.answer).toBe(`${long} [1]`);
@@ -277,7 +282,7 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
       "Le passeport majeur se demande en mairie. Le passeport majeur vaut 86 €. Le passeport majeur arrive en 3 semaines.",
     );
     // Each sentence covers the question equally; a 7-word budget keeps only the best one.
-    const tight = new ExtractiveAnswerer({ maxWords: 7 });
+    const tight = handMade({ maxWords: 7 });
     expect(tight.answerSync("Le passeport majeur ?", [passage(c)]).answer).toBe("Le passeport majeur se demande en mairie. [1]");
     expect(tight.answerSync("Combien pour le passeport majeur ?", [passage(c)]).answer).toBe("Le passeport majeur vaut 86 €. [1]");
     expect(tight.answerSync("Quel délai pour le passeport majeur ?", [passage(c)]).answer).toBe(
@@ -295,15 +300,15 @@ describe("ExtractiveAnswerer on hand-made passages", () => {
   it("reads only the first maxPassages passages", () => {
     const filler = Array.from({ length: 5 }, (_, i) => passage(chunk(`F9${i}`, "Rien à voir ici."), i + 1));
     const late = passage(chunk("F99", "Le passeport biométrique se demande en mairie."), 6);
-    expect(new ExtractiveAnswerer({ maxPassages: 5 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(false);
-    expect(new ExtractiveAnswerer({ maxPassages: 6 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(true);
+    expect(handMade({ maxPassages: 5 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(false);
+    expect(handMade({ maxPassages: 6 }).answerSync("passeport biométrique", [...filler, late]).found).toBe(true);
   });
 
   it("weighs rare terms more through termWeight", () => {
     // With "passeport" and "mairie" nearly weightless, the passage no longer covers the question.
     const p = passage(chunk("F100", "Le passeport se demande en mairie."));
-    const flat = new ExtractiveAnswerer();
-    const weighted = new ExtractiveAnswerer({ termWeight: (t) => (t === "girafe" || t === "giraf" ? 5 : 0) });
+    const flat = handMade({});
+    const weighted = handMade({ termWeight: (t) => (t === "girafe" || t === "giraf" ? 5 : 0) });
     expect(flat.answerSync("passeport mairie girafe", [p]).found).toBe(true);
     expect(weighted.answerSync("passeport mairie girafe", [p]).found).toBe(false);
   });

@@ -134,6 +134,9 @@ describe("metrics", () => {
       "ndcg@10": Math.round(((1 + 0.63093 / 1.63093 + 0.35621 + 0) / 4) * 1000) / 1000,
       facts: 0.75, // 2 of 3 facts in the first answer, 1 of 1 in the fourth
       answered: 0.5,
+      first_citation: 0, // no answer cites anything here
+      facts_if_retrieved: 0.667, // the fourth question's gold fiche was not retrieved
+      first_citation_if_retrieved: 0,
     });
   });
 
@@ -155,6 +158,9 @@ describe("metrics", () => {
       "ndcg@10": 0,
       facts: null,
       answered: 0,
+      first_citation: 0,
+      facts_if_retrieved: null,
+      first_citation_if_retrieved: 0,
     });
     expect(computeMetrics([outcome({ gold: [] })]).n).toBe(0);
     expect(computeMetrics([outcome({ gold: ["A"], ranking: ["A"] })]).facts).toBeNull();
@@ -179,13 +185,14 @@ describe("metrics", () => {
   it("formatReport prints an aligned table with a row per group and the out-of-scope line", () => {
     const text = formatReport(buildReport(outcomes));
     const lines = text.split("\n");
-    expect(lines[0]!.split(/\s+/)).toEqual(["group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "facts", "answered"]);
-    expect(lines[1]).toMatch(/^-+( {2}-+){8}$/);
-    expect(lines[2]!.split(/\s+/)).toEqual(["all", "4", "0.250", "0.500", "0.750", "0.417", "0.436", "0.750", "0.500"]);
+    expect(lines[0]!.split(/\s+/)).toEqual(["group", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "facts", "facts|ret", "1st-cit", "1st|ret", "answered"]);
+    expect(lines[1]).toMatch(/^-+( {2}-+){11}$/);
+    expect(lines[2]!.split(/\s+/)).toEqual(["all", "4", "0.250", "0.500", "0.750", "0.417", "0.436", "0.750", "0.667", "0.000", "0.000", "0.500"]);
     expect(lines.slice(3, 7).map((l) => l.split(/\s+/)[0])).toEqual(["style=citizen", "style=title", "lang=en", "lang=fr"]);
     expect(lines[3]!.split(/\s+/)[7]).toBe("-");
     expect(lines[7]).toBe("");
-    expect(lines[8]).toBe("out of scope: 2 questions, declined 0.500");
+    expect(lines[8]).toMatch(/^facts: share of expected facts/);
+    expect(lines).toContain("out of scope: 2 questions, declined 0.500");
     // Columns line up: every row has the header's length.
     for (const row of lines.slice(1, 7)) expect(row.length).toBe(lines[0]!.length);
   });

@@ -73,7 +73,7 @@ describe("evalMain", () => {
     const lines = run.out().split("\n");
     expect(lines[0]).toBe(datasetPath);
     expect(lines[1]).toBe("");
-    expect(lines[2]).toMatch(/^group\s+n\s+R@1\s+R@5\s+R@10\s+MRR@10\s+nDCG@10\s+facts\s+answered$/);
+    expect(lines[2]).toMatch(/^group\s+n\s+R@1\s+R@5\s+R@10\s+MRR@10\s+nDCG@10\s+facts\s+facts\|ret\s+1st-cit\s+1st\|ret\s+answered$/);
     expect(run.out()).toMatch(/^all\s+3\s/m);
     expect(run.out()).toMatch(/^style=unspecified\s+1\s/m);
     expect(run.out()).toContain("out of scope: 1 questions, declined 1.000");

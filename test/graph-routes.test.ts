@@ -61,6 +61,7 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     questionLanguage: "fr",
     questionTranslation: "none",
     questionClass: null,
+    distress: false,
     subQuestions: [],
     parts: [],
     refusal: null,
@@ -263,7 +264,7 @@ describe("graph structure and routing", () => {
 
   it("returns only the output channels from a direct invoke", async () => {
     const out = await graph.invoke({ question: "carte Vitale" }, { context: { capabilities: caps } });
-    expect(Object.keys(out).sort()).toEqual(["degradations", "language", "passages", "redacted", "refusal", "reply", "timings"]);
+    expect(Object.keys(out).sort()).toEqual(["degradations", "distress", "language", "passages", "redacted", "refusal", "reply", "timings"]);
     expect(out.passages.length).toBeGreaterThan(0);
     expect(out.passages.length).toBeLessThanOrEqual(DEFAULT_CONFIGURATION.topK);
     expect(out.passages.map((p) => p.rank)).toEqual(out.passages.map((_, i) => i + 1));
@@ -324,6 +325,7 @@ describe("nodes", () => {
       question: "a b",
       normalizedQuestion: "a b",
       redacted: [],
+      distress: false,
     });
     expect(await guard(state({ question: "", requestedLanguage: "" }), {})).toMatchObject({
       refusal: { reason: "empty" },
@@ -335,9 +337,9 @@ describe("nodes", () => {
 
   it("refuse answers with the message of the reason, or the empty one by default", async () => {
     expect(await refuse(state({ refusal: { reason: "too_long" } }))).toEqual({
-      reply: { answer: MESSAGES.too_long, citations: [], found: false },
+      reply: { answer: MESSAGES.too_long, citations: [], found: false, actions: [] },
     });
-    expect(await refuse(state())).toEqual({ reply: { answer: MESSAGES.empty, citations: [], found: false } });
+    expect(await refuse(state())).toEqual({ reply: { answer: MESSAGES.empty, citations: [], found: false, actions: [] } });
   });
 
   it("translate changes nothing for French or without a reply", async () => {

@@ -9,6 +9,8 @@ describe("inspectQuestion", () => {
       redacted: [],
       flags: [],
       injection: null,
+      learned: null,
+      distress: false,
     });
   });
 

@@ -3,6 +3,7 @@ import { analyze } from "../search/analyzer.js";
 import { expandQuery } from "../search/query-expansion.js";
 import { composeReply, type ChosenUnit } from "./compose.js";
 import { classifyQuestion, type QuestionClass } from "./question-class.js";
+import { loadScopeModel, outOfScopeProbability, type RetrievalSignals, type ScopeModel } from "./scope.js";
 import type { Answerer, Passage, Reply } from "./types.js";
 import { branchMatch, coverageOf, isDefaultHeading, UNIT_FEATURES, unitFeatures, type QuestionContext } from "./unit-features.js";
 import { loadUnitWeights } from "./unit-scorer.js";
@@ -30,9 +31,11 @@ export interface ExtractiveOptions {
   unitWeights: number[];
   /** Give the short answer of each situation when the fiche branches and the question does not say which. */
   branches: boolean;
+  /** Declines questions it reads as outside French public services (the learnt one by default; null: none). */
+  scopeModel: ScopeModel | null;
 }
 
-export const DEFAULT_EXTRACTIVE_OPTIONS: Omit<ExtractiveOptions, "unitWeights"> = {
+export const DEFAULT_EXTRACTIVE_OPTIONS: Omit<ExtractiveOptions, "unitWeights" | "scopeModel"> = {
   maxWords: 90,
   maxPassages: 8,
   minCoverage: 0.25,
@@ -71,7 +74,12 @@ export class ExtractiveAnswerer implements Answerer {
   readonly options: ExtractiveOptions;
 
   constructor(options: Partial<ExtractiveOptions> = {}) {
-    this.options = { ...DEFAULT_EXTRACTIVE_OPTIONS, unitWeights: options.unitWeights ?? loadUnitWeights().weights, ...options };
+    this.options = {
+      ...DEFAULT_EXTRACTIVE_OPTIONS,
+      unitWeights: options.unitWeights ?? loadUnitWeights().weights,
+      scopeModel: options.scopeModel === undefined ? loadScopeModel() : options.scopeModel,
+      ...options,
+    };
   }
 
   async answer(question: string, passages: Passage[]): Promise<Reply> {
@@ -104,11 +112,8 @@ export class ExtractiveAnswerer implements Answerer {
     return composeReply(chosen, pool, context.questionClass, actionsOf(chosen, pool));
   }
 
-  /**
-   * Every eligible unit with its features and score, best first; null when the retrieved passages do not cover
-   * the question well enough to answer at all.
-   */
-  scoreUnits(question: string, pool: Passage[]): { units: ScoredUnit[]; context: QuestionContext } | null {
+  /** What the question asks and how well the retrieved passages cover it; null when there is nothing to match. */
+  readRetrieval(question: string, pool: Passage[]) {
     const retrieved = pool.filter((p) => !p.expanded).slice(0, this.options.maxPassages);
     const query = expandQuery(question);
     if (query.size === 0 || retrieved.length === 0) return null;
@@ -124,7 +129,6 @@ export class ExtractiveAnswerer implements Answerer {
       ownTotal: ownTerms.reduce((sum, term) => sum + (weights.get(term) ?? 0), 0),
       topFicheId: retrieved[0]!.chunk.ficheId,
     };
-
     const needed = Math.min(this.options.minMatchedTerms, ownTerms.length);
     const passageCoverage = retrieved.map((p) => {
       const tokens = new Set(analyze(`${p.chunk.title} ${p.chunk.path.join(" ")} ${p.chunk.text}`));
@@ -133,7 +137,20 @@ export class ExtractiveAnswerer implements Answerer {
       return matched >= needed ? coverageOf(context, tokens) : 0;
     });
     const bestCoverage = Math.max(...passageCoverage);
-    if (bestCoverage < this.options.minCoverage) return null;
+    const signals = retrievalSignals(context, retrieved[passageCoverage.indexOf(bestCoverage)]!, bestCoverage, ownTerms);
+    return { context, retrieved, passageCoverage, bestCoverage, signals };
+  }
+
+  /**
+   * Every eligible unit with its features and score, best first; null when the retrieved passages do not cover
+   * the question well enough to answer at all.
+   */
+  scoreUnits(question: string, pool: Passage[]): { units: ScoredUnit[]; context: QuestionContext } | null {
+    const read = this.readRetrieval(question, pool);
+    if (!read || read.bestCoverage < this.options.minCoverage) return null;
+    const { context, retrieved, passageCoverage, bestCoverage } = read;
+    const { scopeModel } = this.options;
+    if (scopeModel && outOfScopeProbability(scopeModel, question, read.signals) >= scopeModel.threshold) return null;
 
     const eligible = new Set<number>();
     pool.forEach((passage, index) => {
@@ -247,6 +264,17 @@ function bestOfSituation(units: ScoredUnit[], depth: number, pool: Passage[]): S
 }
 
 const CLASS_MATCH = UNIT_FEATURES.indexOf("class_match");
+
+/** What the scope model reads of the retrieval, from the passage that covers the question best. */
+export function retrievalSignals(context: QuestionContext, best: Passage, bestCoverage: number, ownTerms: string[]): RetrievalSignals {
+  const tokens = new Set(analyze(`${best.chunk.title} ${best.chunk.path.join(" ")} ${best.chunk.text}`));
+  return {
+    bestCoverage,
+    titleCoverage: coverageOf(context, new Set(analyze(best.chunk.title))),
+    ownTerms: ownTerms.length,
+    matchedTerms: ownTerms.filter((t) => tokens.has(t)).length,
+  };
+}
 
 function chunkOrder(id: string): number {
   return Number(id.slice(id.lastIndexOf("#") + 1));

@@ -35,7 +35,7 @@ const THREATS = new RegExp(
 );
 
 /** Reported speech: someone was insulted or threatened and asks what to do. */
-const REPORTED = /(?:m'a (?:traite|insulte|menace|dit)|nous a (?:traite|insulte|menace)|traite(?:e)? de|insulte(?:e|s)?|injure|menace(?:e|s)? (?:de|par)|me menace|porter plainte|deposer plainte|plainte|harcel|called me|threatened|insulted|me (?:llamo|amenazo|insulto)|denunciar)/u;
+const REPORTED = /(?:m'a (?:traite|insulte|menace|dit)|nous a (?:traite|insulte|menace)|traite(?:e)? de|insulte(?:e|s)?|injure|menace(?:e|s)? (?:de|par)|me menace|porter plainte|deposer plainte|plainte|harcel|called me|threatened|insulted|me (?:llamo|amenazo|insulto)|denunciar|a ecrit|wrote|escribio|est-ce (?:une menace|un delit|punissable)|es delito)/u;
 
 export type AbuseKind = "insult" | "threat";
 

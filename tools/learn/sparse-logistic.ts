@@ -30,9 +30,11 @@ export interface FitOptions {
   learningRate: number;
   /** Features seen in fewer training examples are dropped. */
   minCount: number;
+  /** Weigh each class's examples so that both sides of every binary model count equally (rare classes). */
+  balanced: boolean;
 }
 
-export const DEFAULT_FIT_OPTIONS: FitOptions = { lambda: 0.001, epochs: 300, learningRate: 0.05, minCount: 2 };
+export const DEFAULT_FIT_OPTIONS: FitOptions = { lambda: 0.001, epochs: 300, learningRate: 0.05, minCount: 2, balanced: false };
 
 /** Fits one binary model per class (that class against every other). */
 export function fitSparseLogistic(examples: SparseExample[], options: Partial<FitOptions> = {}): SparseLogisticModel {
@@ -57,7 +59,11 @@ export function fitSparseLogistic(examples: SparseExample[], options: Partial<Fi
   const byClass: Record<string, ClassWeights> = {};
   for (const cls of classes) {
     const targets = examples.map((e) => (e.label === cls ? 1 : 0));
-    const { bias, weights } = fitBinary(rows, targets, vocabulary.length, opts);
+    const positives = targets.filter((y) => y === 1).length;
+    const sampleWeights = targets.map((y) =>
+      !opts.balanced ? 1 : y === 1 ? examples.length / (2 * Math.max(positives, 1)) : examples.length / (2 * Math.max(examples.length - positives, 1)),
+    );
+    const { bias, weights } = fitBinary(rows, targets, sampleWeights, vocabulary.length, opts);
     const named: Record<string, number> = {};
     weights.forEach((w, i) => {
       if (Math.abs(w) > 1e-6) named[vocabulary[i]!] = Math.round(w * 1e5) / 1e5;
@@ -70,6 +76,7 @@ export function fitSparseLogistic(examples: SparseExample[], options: Partial<Fi
 function fitBinary(
   rows: Array<{ ids: number[]; values: number[] }>,
   targets: number[],
+  sampleWeights: number[],
   dims: number,
   opts: FitOptions,
 ): { bias: number; weights: Float64Array } {
@@ -84,7 +91,7 @@ function fitBinary(
     rows.forEach((row, r) => {
       let z = w[dims]!;
       for (let k = 0; k < row.ids.length; k++) z += w[row.ids[k]!]! * row.values[k]!;
-      const error = sigmoid(z) - targets[r]!;
+      const error = (sigmoid(z) - targets[r]!) * sampleWeights[r]!;
       for (let k = 0; k < row.ids.length; k++) gradient[row.ids[k]!]! += (error * row.values[k]!) / n;
       gradient[dims]! += error / n;
     });
