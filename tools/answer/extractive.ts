@@ -1,5 +1,5 @@
 import type { Chunk, ChunkAction } from "../../corpus/chunk.js";
-import { analyze } from "../search/analyzer.js";
+import { chunkTerms, termsOf } from "./analysis-cache.js";
 import { expandQuery } from "../search/query-expansion.js";
 import { composeReply, type ChosenUnit } from "./compose.js";
 import { classifyQuestion, type QuestionClass } from "./question-class.js";
@@ -41,7 +41,7 @@ export const DEFAULT_EXTRACTIVE_OPTIONS: Omit<ExtractiveOptions, "unitWeights" |
   minCoverage: 0.25,
   minMatchedTerms: 2,
   termWeight: () => 1,
-  expandFiches: 2,
+  expandFiches: 1,
   branches: true,
 };
 
@@ -131,7 +131,7 @@ export class ExtractiveAnswerer implements Answerer {
     };
     const needed = Math.min(this.options.minMatchedTerms, ownTerms.length);
     const passageCoverage = retrieved.map((p) => {
-      const tokens = new Set(analyze(`${p.chunk.title} ${p.chunk.path.join(" ")} ${p.chunk.text}`));
+      const tokens = chunkTerms(p.chunk).whole;
       // One rare word shared with a passage is weak evidence for a question of several words.
       const matched = ownTerms.filter((term) => tokens.has(term)).length;
       return matched >= needed ? coverageOf(context, tokens) : 0;
@@ -184,7 +184,7 @@ export class ExtractiveAnswerer implements Answerer {
       if (branches) return branches;
     }
     const chosen: ChosenUnit[] = [{ unit: point }];
-    const terms = [new Set(analyze(point.text))];
+    const terms = [termsOf(point.text)];
     let words = point.words;
     const fiches = new Set([pool[point.passage]!.chunk.ficheId]);
     for (const unit of units.slice(1, 8)) {
@@ -193,7 +193,7 @@ export class ExtractiveAnswerer implements Answerer {
       if (unit.features[0]! < 0.1) continue; // shares too little with the question to support it
       const ficheId = pool[unit.passage]!.chunk.ficheId;
       if (!fiches.has(ficheId) && fiches.size >= 2) continue;
-      const own = new Set(analyze(unit.text));
+      const own = termsOf(unit.text);
       if (terms.some((other) => similarity(own, other) >= NEAR_DUPLICATE)) continue;
       chosen.push({ unit });
       terms.push(own);
@@ -267,10 +267,10 @@ const CLASS_MATCH = UNIT_FEATURES.indexOf("class_match");
 
 /** What the scope model reads of the retrieval, from the passage that covers the question best. */
 export function retrievalSignals(context: QuestionContext, best: Passage, bestCoverage: number, ownTerms: string[]): RetrievalSignals {
-  const tokens = new Set(analyze(`${best.chunk.title} ${best.chunk.path.join(" ")} ${best.chunk.text}`));
+  const tokens = chunkTerms(best.chunk).whole;
   return {
     bestCoverage,
-    titleCoverage: coverageOf(context, new Set(analyze(best.chunk.title))),
+    titleCoverage: coverageOf(context, chunkTerms(best.chunk).title),
     ownTerms: ownTerms.length,
     matchedTerms: ownTerms.filter((t) => tokens.has(t)).length,
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { foldWords } from "../lang/fold.js";
 import { readJson } from "../lexicon/read.js";
-import { analyze } from "../search/analyzer.js";
+import { BoundedCache, chunkTerms, termsOf } from "./analysis-cache.js";
 import type { QuestionClass } from "./question-class.js";
 import type { Passage } from "./types.js";
 import { unitKinds, type Unit, type UnitKinds } from "./units.js";
@@ -77,8 +77,9 @@ const DEFAULTS = new Set(
 );
 /** A situation heading that holds the usual case (en France, majeur, cas général…). */
 export function isDefaultHeading(heading: string): boolean {
-  return DEFAULTS.has(foldWords(heading).join(" "));
+  return defaultHeadings.get(heading, () => DEFAULTS.has(foldWords(heading).join(" ")));
 }
+const defaultHeadings = new BoundedCache<string, boolean>(20_000);
 const NOTE = /^(?:À savoir|À noter|Attention|Rappel|Exemple|Important)\s?:/u;
 
 /** What the scorer knows of the question, computed once. */
@@ -104,7 +105,7 @@ export function coverageOf(context: QuestionContext, tokens: Set<string>): numbe
 /** Share of a heading's terms the question holds (0 when the heading has none). */
 export function branchMatch(context: QuestionContext, heading: string | undefined): number {
   if (!heading) return 0;
-  const terms = [...new Set(analyze(heading))];
+  const terms = [...termsOf(heading)];
   if (terms.length === 0) return 0;
   return terms.filter((t) => context.ownTerms.has(t)).length / terms.length;
 }
@@ -119,13 +120,13 @@ export function unitFeatures(context: QuestionContext, unit: Unit, passage: Pass
   const branch = branchMatch(context, heading);
   const unmatched = chunk.path.filter((h) => branchMatch(context, h) === 0).length;
   const defaultSituation = (chunk.situations ?? []).some((level) => isDefaultHeading(chunk.path[level]!)) ? 1 : 0;
-  const tokens = new Set(analyze(unit.text));
+  const tokens = termsOf(unit.text);
   const coverage = coverageOf(context, tokens);
   let own = 0;
   for (const term of context.ownTerms) if (tokens.has(term)) own += context.weights.get(term) ?? 0;
   return [
     coverage,
-    coverageOf(context, new Set(analyze(chunk.path.join(" ")))),
+    coverageOf(context, chunkTerms(chunk).heads),
     1 / (passage.rank + 1),
     retrieved ? 1 : 0,
     chunk.ficheId === context.topFicheId ? 1 : 0,

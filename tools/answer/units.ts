@@ -1,3 +1,5 @@
+import { BoundedCache } from "./analysis-cache.js";
+import type { Chunk } from "../../corpus/chunk.js";
 import type { Passage } from "./types.js";
 
 /** A piece of a passage that is kept whole: a sentence, or a lead-in line with its list items. */
@@ -33,7 +35,14 @@ const PROCEDURE = /\bformulaire\b|\bcerfa\b|\bpièces?\b|\bjustificatifs?\b|\bdo
 const CONSEQUENCE = /\bamende\b|\bpeines?\b|\bsanctions?\b|\brisquez?\b|\bemprisonnement\b|\bsuspension\b|\bpoursuites?\b|\bperd(?:ez|re)?\b|\bmajoration\b/iu;
 const ELIGIBILITY = /\bdroit\b|\bpouvez\b|\bpeut\b|\bconditions?\b|\bobligatoire\b|\bdevez\b|\bdoit\b|\bne (?:pouvez|peut) pas\b|\bêtre âgé\b|\bbénéficier\b/iu;
 
+const kindsCache = new BoundedCache<string, Omit<UnitKinds, "definition">>(60_000);
+
+/** What a unit carries (cached by text: the patterns are costly and the same units are read again and again). */
 export function unitKinds(text: string, path: string[]): UnitKinds {
+  return { ...kindsCache.get(text, () => textKinds(text)), definition: path[0] === "Définitions" };
+}
+
+function textKinds(text: string): Omit<UnitKinds, "definition"> {
   return {
     amount: AMOUNT.test(text),
     duration: DURATION.test(text),
@@ -44,7 +53,6 @@ export function unitKinds(text: string, path: string[]): UnitKinds {
     procedure: PROCEDURE.test(text),
     consequence: CONSEQUENCE.test(text),
     eligibility: ELIGIBILITY.test(text),
-    definition: path[0] === "Définitions",
   };
 }
 
@@ -53,16 +61,21 @@ export const ACTION_SECTIONS = new Set(["Services en ligne", "Où s'adresser ?"]
 /** Inline lines that name an online service or an office: they become `actions` too. */
 const ACTION_LINE = /^(?:Service en ligne|Où s'adresser) : /;
 
+const chunkUnits = new BoundedCache<Chunk, Array<{ text: string; words: number }>>(8_000);
+
 /** Units of every passage, action lines and action sections left out. */
 export function passageUnits(passages: Passage[]): Unit[] {
   const units: Unit[] = [];
   passages.forEach((passage, index) => {
-    if (ACTION_SECTIONS.has(passage.chunk.path[0] ?? "")) return;
-    const text = passage.chunk.text
-      .split("\n")
-      .filter((line) => !ACTION_LINE.test(line))
-      .join("\n");
-    splitUnits(text).forEach((unit, position) => units.push({ passage: index, position, text: unit, words: countWords(unit) }));
+    const split = chunkUnits.get(passage.chunk, () => {
+      if (ACTION_SECTIONS.has(passage.chunk.path[0] ?? "")) return [];
+      const text = passage.chunk.text
+        .split("\n")
+        .filter((line) => !ACTION_LINE.test(line))
+        .join("\n");
+      return splitUnits(text).map((unit) => ({ text: unit, words: countWords(unit) }));
+    });
+    split.forEach(({ text, words }, position) => units.push({ passage: index, position, text, words }));
   });
   return units;
 }
