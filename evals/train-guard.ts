@@ -33,7 +33,7 @@ export async function trainGuardMain(argv: string[], io: CliIo): Promise<number>
     .description("Learn the guard classifier on the guard dev split")
     .option("--dataset <files>", "comma-separated dev files", "evals/datasets/guard-dev.jsonl,evals/datasets/guard-dev-add.jsonl")
     .option("--folds <n>", "cross-validation folds", (v) => Number(v), 5)
-    .option("--max-fp <share>", "largest share of legitimate dev questions the classifier may refuse", (v) => Number(v), 0.005)
+    .option("--max-fp <share>", "largest share of legitimate dev questions the classifier may refuse", (v) => Number(v), 0.01)
     .option("--no-write", "print the tables without writing the model")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
