@@ -34,4 +34,16 @@ describe("answers a citizen can act on (whole particuliers snapshot)", () => {
     expect(response.citations.map((c) => c.id)).toContain("F14128");
     expect(response.answer).not.toMatch(/présumé être le père/);
   });
+
+  it("«mon propriétaire ne veut pas me rendre ma caution» is about the deposit (F31269) and what to do, not the Visale guarantee", async () => {
+    const response = await ask("mon propriétaire ne veut pas me rendre ma caution");
+    expect(response.citations[0]?.id).toBe("F31269");
+    expect(response.answer).toMatch(/restitu/);
+    expect(response.answer).not.toMatch(/Visale/);
+  });
+
+  it("«Je suis au chômage, est-ce que je peux partir en vacances à l'étranger ?» cites the monthly update fiche (absences are declared there)", async () => {
+    const response = await ask("Je suis au chômage, est-ce que je peux partir en vacances à l'étranger ?");
+    expect(response.citations[0]?.id).toBe("F1637");
+  });
 });

@@ -1,6 +1,6 @@
 import type { Chunk } from "../corpus/chunk.js";
 import { analyze, isStopword } from "../tools/search/analyzer.js";
-import { EXPANSION_WEIGHT, expandQuery, expandQuestionText } from "../tools/search/query-expansion.js";
+import { EXPANSION_WEIGHT, expandQuery, expandQuestionText, REPLACED_WEIGHT } from "../tools/search/query-expansion.js";
 import { SearchIndex } from "../tools/search/search-index.js";
 import { boundedEditDistance, SpellingCorrector } from "../tools/search/spelling.js";
 import { CITIZEN_TO_OFFICIAL } from "../tools/search/thesaurus.js";
@@ -133,7 +133,10 @@ describe("thesaurus", () => {
 
   it("maps how citizens say it to how the fiches say it", () => {
     expect(expanded("je me suis fait virer")).toEqual(expect.arrayContaining(analyze("licenciement")));
-    expect(expanded("mon proprio garde ma caution")).toEqual(expect.arrayContaining(analyze("restitution dépôt garantie")));
+    // A replacing entry ("=" in the thesaurus): the official wording weighs as the user's words, "caution" less.
+    const deposit = expandQuery("mon proprio garde ma caution");
+    for (const term of analyze("restitution dépôt garantie")) expect(deposit.get(term)).toBe(1);
+    expect(deposit.get(analyze("caution")[0]!)).toBe(REPLACED_WEIGHT);
     expect(expanded("j'ai droit au chômage si je démissionne ?")).toEqual(expect.arrayContaining(analyze("démission")));
     expect(expanded("bourré au volant")).toEqual(expect.arrayContaining(analyze("alcoolémie")));
     expect(expanded("comment rompre le pacs")).toEqual(expect.arrayContaining(analyze("dissolution")));

@@ -6,6 +6,13 @@ interface ThesaurusEntry {
   words: string[];
   official: string;
   terms: string[];
+  /**
+   * The citizen's words mean something else in the fiches ("rendre ma caution" is the deposit, not a guarantor):
+   * the official wording counts as the user's own words and the covered words count less (a "=" before the value).
+   */
+  replaces: boolean;
+  /** Terms of the covered words, for a replacing entry. */
+  keyTerms: string[];
 }
 
 /** Search terms of the thesaurus' keys: citizen words the expansion already handles, never "corrected". */
@@ -16,7 +23,9 @@ const BY_FIRST_WORD = new Map<string, ThesaurusEntry[]>();
 for (const [key, official] of Object.entries(CITIZEN_TO_OFFICIAL)) {
   const words = foldedWords(key);
   const list = BY_FIRST_WORD.get(words[0]!) ?? [];
-  list.push({ words, official, terms: analyze(official) });
+  const replaces = official.startsWith("=");
+  const wording = replaces ? official.slice(1).trim() : official;
+  list.push({ words, official: wording, terms: analyze(wording), replaces, keyTerms: replaces ? analyze(key) : [] });
   BY_FIRST_WORD.set(words[0]!, list);
 }
 
@@ -43,6 +52,8 @@ function matchingEntries(question: string): ThesaurusEntry[] {
 
 /** Weight of an added term relative to a term the user wrote. */
 export const EXPANSION_WEIGHT = 0.7;
+/** Weight left to the user's words that a replacing entry covers. */
+export const REPLACED_WEIGHT = 0.3;
 
 /** Replaces the term of a word the index does not know by a known one (typo tolerance), or leaves it (undefined). */
 export interface TermCorrector {
@@ -62,8 +73,12 @@ export function expandQuery(question: string, corrector?: TermCorrector): Map<st
     const term = corrected ?? written;
     weights.set(term, (weights.get(term) ?? 0) + 1);
   }
-  for (const { terms } of matchingEntries(question)) {
-    for (const term of terms) if (!weights.has(term)) weights.set(term, EXPANSION_WEIGHT);
+  const entries = matchingEntries(question);
+  for (const { terms, replaces } of entries) {
+    for (const term of terms) if (replaces || !weights.has(term)) weights.set(term, replaces ? 1 : EXPANSION_WEIGHT);
+  }
+  for (const { keyTerms, terms } of entries) {
+    for (const term of keyTerms) if (!terms.includes(term) && weights.has(term)) weights.set(term, REPLACED_WEIGHT);
   }
   return weights;
 }
