@@ -48,6 +48,7 @@ export async function ingestMain(argv: string[], io: CliIo): Promise<number> {
     full: opts.full,
     dense: opts.dense ?? config.retrieval.mode !== "bm25",
     progress: opts.progress,
+    freedictDir: config.freedictDir,
     log: (message) => void writeLine(io.stderr, message),
   });
   if (!outcome.result) await writeLine(io.stderr, "nothing to do: re-processed 0 fiches");

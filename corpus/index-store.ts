@@ -1,3 +1,4 @@
+import type { Bilingual } from "../tools/lang/freedict.js";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { DenseIndex } from "../tools/search/dense-index.js";
@@ -13,6 +14,7 @@ const INDEX = "index.json";
 const CHUNKS = "chunks.jsonl";
 const POSTINGS = "postings.bin";
 const LSA_META = "lsa.json";
+const BILINGUAL = "bilingual.json";
 const LSA_PROJECTION = "lsa.bin";
 const HNSW = "dense.hnsw";
 const REMOTE_META = "dense-remote.json";
@@ -34,6 +36,8 @@ export interface LoadedIndex {
   dense?: DenseBuild;
   /** The dense leg made with a remote embeddings model, when the index has one. */
   remoteDense?: RemoteDense;
+  /** Foreign word → French words from the FreeDict dictionaries, when they were installed at ingest time. */
+  bilingual?: Bilingual;
 }
 
 interface StoredIndex extends Omit<BinarySearchIndexMeta, "chunks"> {
@@ -125,7 +129,14 @@ export function loadIndex(dir: string): LoadedIndex {
     { chunks, bm25: stored.bm25, ...(stored.ficheIndex ? { ficheIndex: stored.ficheIndex } : {}) },
     data,
   );
-  return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir), ...loadRemoteDense(dir) };
+  const bilingual = existsSync(join(dir, BILINGUAL)) ? { bilingual: JSON.parse(readFileSync(join(dir, BILINGUAL), "utf8")) as Bilingual } : {};
+  return { index, manifest, fiches: stored.fiches ?? {}, ...loadDense(dir), ...loadRemoteDense(dir), ...bilingual };
+}
+
+/** Saves the foreign word lists beside the index (an empty set removes the file). */
+export function saveBilingual(dir: string, bilingual: Bilingual): void {
+  if (Object.keys(bilingual).length === 0) rmSync(join(dir, BILINGUAL), { force: true });
+  else writeAtomically(join(dir, BILINGUAL), JSON.stringify(bilingual));
 }
 
 /** Saves (or, with undefined, removes) the remote dense leg. */

@@ -1,3 +1,6 @@
+import { buildBilingual } from "../tools/lang/freedict.js";
+import { analyze } from "../tools/search/analyzer.js";
+import type { SearchIndex } from "../tools/search/search-index.js";
 import { SingleBar } from "cli-progress";
 import { buildIndex, INDEX_FORMAT_VERSION, nothingChanged, type BuildResult, type PreviousBuild } from "./build-index.js";
 import { DenseIndex } from "../tools/search/dense-index.js";
@@ -10,7 +13,7 @@ import {
   type RemoteEmbeddingsConfig,
 } from "../tools/search/embeddings/remote.js";
 import type { Chunk } from "./chunk.js";
-import { loadIndex, readManifest, saveIndex, saveRemoteDense, staleReason, type RemoteDense } from "./index-store.js";
+import { loadIndex, readManifest, saveBilingual, saveIndex, saveRemoteDense, staleReason, type RemoteDense } from "./index-store.js";
 import type { FicheSource } from "./sources/source.js";
 
 export interface IngestOptions {
@@ -32,6 +35,8 @@ export interface IngestOptions {
    * read the index a user just built, e.g. from the XML fixtures); build only when there is none.
    */
   keepExisting?: boolean;
+  /** Folder of FreeDict dictionaries (dictd format) to read the foreign word lists from; "" = none. */
+  freedictDir?: string;
   log?: (message: string) => void;
 }
 
@@ -123,7 +128,19 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
     : undefined;
   saveIndex(options.indexDir, result.index, result.manifest, result.fiches, result.dense);
   saveRemoteDense(options.indexDir, remote);
+  if (options.freedictDir) {
+    const bilingual = buildBilingual((french) => knownFrench(result.index, french), options.freedictDir);
+    saveBilingual(options.indexDir, bilingual);
+    const sizes = Object.entries(bilingual).map(([lang, table]) => `${lang} ${Object.keys(table ?? {}).length}`);
+    log(sizes.length > 0 ? `foreign word lists from ${options.freedictDir}: ${sizes.join(", ")}` : `no FreeDict dictionary in ${options.freedictDir}: the glossary alone translates`);
+  }
   return { built: true, reason, result };
+}
+
+/** A French word or phrase every term of which the knowledge base uses. */
+function knownFrench(index: SearchIndex, french: string): boolean {
+  const terms = analyze(french);
+  return terms.length > 0 && terms.every((term) => index.knows(term));
 }
 
 /** Text a chunk is embedded from: its breadcrumb (fiche title and headings) then its text. */

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import type { Bilingual } from "../tools/lang/freedict.js";
 import { translateQueryOffline } from "../tools/lang/translate-query.js";
 import type { Detector } from "./lang-detectors.js";
 import { firstGoldRank } from "./metrics.js";
@@ -64,11 +65,18 @@ export interface RecallRow {
 export async function crossLingualRecall(
   items: LangItem[],
   rank: (query: string) => Promise<string[]>,
+  bilingual?: Bilingual,
 ): Promise<RecallRow[]> {
   const variants: Array<[string, (item: LangItem) => string]> = [
     ["raw foreign question", (item) => item.question],
     ["glossary → French keywords", (item) => translateQueryOffline(item.question, item.language).query],
   ];
+  if (bilingual && Object.keys(bilingual).length > 0) {
+    variants.push([
+      "glossary + FreeDict word lists",
+      (item) => translateQueryOffline(item.question, item.language, bilingual[item.language as keyof Bilingual]).query,
+    ]);
+  }
   const rows: RecallRow[] = [];
   for (const [name, toQuery] of variants) {
     let found = 0;

@@ -31,7 +31,7 @@ export async function langEvalMain(argv: string[], io: CliIo): Promise<number> {
     for (const split of ["dev", "test"] as const) {
       const part = foreign.filter((i) => (i.split ?? "dev") === split);
       if (part.length === 0) continue;
-      out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank)), "");
+      out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank, session.capabilities.bilingual)), "");
     }
   }
   await writeLine(io.stdout, out.join("\n").trimEnd());

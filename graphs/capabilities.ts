@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ingest } from "../corpus/ingest.js";
 import type { Chunk } from "../corpus/chunk.js";
+import type { Bilingual } from "../tools/lang/freedict.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
@@ -36,6 +37,8 @@ export interface Capabilities {
   llm?: LlmProvider;
   /** The `answer` role's grounded answerer (present with `llm`). */
   grounded?: GroundedAnswerer;
+  /** Foreign word → French words from the FreeDict dictionaries, when the index has them (offline translation). */
+  bilingual?: Bilingual;
 }
 
 export interface ChatModels {
@@ -78,7 +81,7 @@ export function chatModelOf(capabilities: Capabilities, role: keyof ChatModels):
  * (its model made the stored vectors), else the offline LSA one when the index has it.
  */
 export function buildCapabilities(
-  { index, manifest, dense, remoteDense }: Pick<LoadedIndex, "index" | "manifest" | "dense" | "remoteDense">,
+  { index, manifest, dense, remoteDense, bilingual }: Pick<LoadedIndex, "index" | "manifest" | "dense" | "remoteDense" | "bilingual">,
   retrieval: Partial<RetrieverOptions> = {},
   remoteQuery?: DenseLeg["embeddings"],
   rerank: AppConfig["rerank"] = { kind: "learned" },
@@ -92,6 +95,7 @@ export function buildCapabilities(
   return {
     search: new Retriever(index, leg, retrieval, makeReranker(index, rerank)),
     answerer: new ExtractiveAnswerer({ termWeight: (term) => index.termWeight(term), ficheChunks: ficheChunksOf(index.chunks) }),
+    ...(bilingual ? { bilingual } : {}),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
       date: manifest.snapshotDate,
@@ -137,6 +141,7 @@ export async function loadCapabilities(
     dense: config.retrieval.mode !== "bm25",
     ...(config.embeddings.kind === "openai" && config.retrieval.mode !== "bm25" ? { remote: config.embeddings } : {}),
     keepExisting: options.keepExisting ?? false,
+    freedictDir: config.freedictDir,
     ...(log ? { log } : {}),
   });
   const remoteQuery =

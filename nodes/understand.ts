@@ -44,12 +44,13 @@ async function readLanguage(state: GuichetStateType, config: GuichetRunConfig): 
       degradations.push("llm_unavailable");
     }
   }
-  const offline = translateQueryOffline(state.normalizedQuestion, questionLanguage);
+  const bilingual = (await capabilitiesOf(config)).bilingual;
+  const offline = translateQueryOffline(state.normalizedQuestion, questionLanguage, bilingual?.[questionLanguage as keyof typeof bilingual]);
   return {
     questionLanguage,
     language,
     normalizedQuestion: offline.query,
-    questionTranslation: offline.matched > 0 ? "glossary" : "none",
+    questionTranslation: offline.matched > 0 || offline.fromDictionary > 0 ? "glossary" : "none",
     degradations,
   };
 }

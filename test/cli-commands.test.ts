@@ -30,7 +30,7 @@ function streams(input = "", withEnv: NodeJS.ProcessEnv = env): Run {
 
 beforeAll(async () => {
   dir = tempDir();
-  env = { GUICHET_INDEX_DIR: dir, GUICHET_SOURCE: "vdd-xml", GUICHET_SOURCE_PATH: FIXTURES_35, LOG_LEVEL: "silent" };
+  env = { GUICHET_INDEX_DIR: dir, GUICHET_SOURCE: "vdd-xml", GUICHET_SOURCE_PATH: FIXTURES_35, LOG_LEVEL: "silent", GUICHET_FREEDICT_DIR: "off" };
   // Commands that load the index pass `progress: true`: the bar goes to the process' standard error.
   jest.spyOn(process.stderr, "write").mockImplementation(() => true);
   const run = streams();

@@ -66,11 +66,11 @@ describe("translateQueryOffline", () => {
   });
 
   it("leaves the question alone when nothing is known or the language has no glossary", () => {
-    expect(translateQueryOffline("blue sky", "en")).toEqual({ query: "blue sky", matched: 0 });
+    expect(translateQueryOffline("blue sky", "en")).toEqual({ query: "blue sky", matched: 0, fromDictionary: 0 });
     // Only "apply" → "demande" is known: that says nothing of the subject, so the question stays as it is.
     const greenCard = "How do I apply for a green card in the United States?";
-    expect(translateQueryOffline(greenCard, "en")).toEqual({ query: greenCard, matched: 0 });
-    expect(translateQueryOffline("パスポート", "ja")).toEqual({ query: "パスポート", matched: 0 });
+    expect(translateQueryOffline(greenCard, "en")).toEqual({ query: greenCard, matched: 0, fromDictionary: 0 });
+    expect(translateQueryOffline("パスポート", "ja")).toEqual({ query: "パスポート", matched: 0, fromDictionary: 0 });
   });
 });
 

@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   GUICHET_INDEX_DIR: z.string().min(1).default("data/index"),
+  // Debian's dict-freedict-* packages; "off" turns the foreign word lists off (the glossary alone translates).
+  GUICHET_FREEDICT_DIR: z.string().min(1).default("/usr/share/dictd"),
   GUICHET_SOURCES: z.string().optional(),
   GUICHET_SOURCE: z.string().default("vdd-npm"),
   GUICHET_SOURCE_PATH: z.string().optional(),
@@ -100,6 +102,8 @@ export interface AppConfig {
   host: string;
   logLevel: Env["LOG_LEVEL"];
   indexDir: string;
+  /** Folder of FreeDict dictionaries read at ingest time ("" = none). */
+  freedictDir: string;
   /** The knowledge base's sources, in priority order (a fiche id is taken by the first source that has it). */
   sources: SourceSpec[];
   maxQuestionLength: number;
@@ -212,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     indexDir: resolve(e.GUICHET_INDEX_DIR),
+    freedictDir: e.GUICHET_FREEDICT_DIR === "off" ? "" : e.GUICHET_FREEDICT_DIR,
     sources,
     maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
     topK: e.GUICHET_TOP_K,

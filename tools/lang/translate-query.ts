@@ -6,7 +6,12 @@ export interface QueryTranslation {
   query: string;
   /** Glossary phrases matched. */
   matched: number;
+  /** Words translated by the dictionary word lists (words the glossary does not know). */
+  fromDictionary: number;
 }
+
+/** Dictionary translations kept per foreign word: the first ones are the usual senses. */
+const DICTIONARY_SENSES = 2;
 
 /**
  * Glossary translations that say what is asked about a subject, not the subject: a question where the glossary
@@ -29,22 +34,34 @@ const KEEP = /^(?:\p{Lu}{2,6}|\d+(?:[.,]\d+)?)$/u;
  * phrases found (longest first), plus acronyms, numbers and French administrative words the user typed as
  * they are ("carte de séjour"). Other words are dropped, since a French index cannot match them anyway.
  */
-export function translateQueryOffline(question: string, language: string): QueryTranslation {
-  if (!isGlossaryLanguage(language)) return { query: question, matched: 0 };
-  const matches = phraseTable(language).match(foldWords(question));
+export function translateQueryOffline(question: string, language: string, dictionary?: Record<string, string[]>): QueryTranslation {
+  if (!isGlossaryLanguage(language)) return { query: question, matched: 0, fromDictionary: 0 };
+  const folded = foldWords(question);
+  const matches = phraseTable(language).match(folded);
   const french = frenchGlossaryWords();
   const kept = (question.match(/[\p{L}\p{N}]+/gu) ?? []).filter(
     (token) => KEEP.test(token) || french.has(foldWords(token)[0] ?? ""),
   );
-  if (kept.length === 0 && !matches.some((m) => !GENERIC.has(m.french))) return { query: question, matched: 0 };
-  const seen = new Set<string>();
-  const words = [...matches.map((m) => m.french), ...kept]
-    .flatMap((term) => term.split(" "))
-    .filter((word) => {
-      const key = foldWords(word).join(" ");
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  return { query: words.join(" "), matched: matches.length };
+  // Words no glossary phrase covers, looked up in the dictionary word lists (FreeDict, read at ingest time).
+  const covered = new Set(matches.flatMap((m) => Array.from({ length: m.length }, (_, i) => m.start + i)));
+  const looked = dictionary
+    ? folded.flatMap((word, i) => (covered.has(i) ? [] : (dictionary[word] ?? []).slice(0, DICTIONARY_SENSES)))
+    : [];
+  const dictionaryWords = [...new Set(looked.flatMap((t) => t.split(" ")))];
+  const substantive = matches.some((m) => !GENERIC.has(m.french)) || kept.length > 0 || dictionaryWords.length >= 2;
+  if (!substantive) return { query: question, matched: 0, fromDictionary: 0 };
+  const dedupe = (terms: string[], seen: Set<string>) =>
+    terms
+      .flatMap((term) => term.split(" "))
+      .filter((word) => {
+        const key = foldWords(word).join(" ");
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+  const words = dedupe([...matches.map((m) => m.french), ...kept], new Set());
+  // The hand glossary's words count twice (a repeated query word weighs double): dictionary noise must not drown them.
+  const extra = dedupe(dictionaryWords, new Set(words.map((w) => foldWords(w).join(" "))));
+  const query = [...words, ...(extra.length > 0 ? words : []), ...extra].join(" ");
+  return { query, matched: matches.length, fromDictionary: extra.length };
 }

@@ -167,6 +167,11 @@ export class SearchIndex {
     return this.search(question, { k, maxPerFiche: 1 }).map((hit) => hit.chunk.ficheId);
   }
 
+  /** Whether an analysed term occurs in some chunk body. */
+  knows(term: string): boolean {
+    return this.bm25.documentFrequency("body", term) > 0;
+  }
+
   /** Inverse document frequency of an analysed term in chunk bodies (used to weigh sentence overlap). */
   termWeight(term: string): number {
     return this.bm25.idf("body", term);
