@@ -62,3 +62,13 @@ describe("the committed scope model", () => {
     expect(scopeFeatures(q, weak).get("num:best_coverage")).toBe(0.26);
   });
 });
+
+describe("the committed answer models", () => {
+  it("the unit scorer was learnt for this code's features", async () => {
+    const { loadUnitWeights } = await import("../tools/answer/unit-scorer.js");
+    const { UNIT_FEATURES } = await import("../tools/answer/unit-features.js");
+    const loaded = loadUnitWeights();
+    expect(loaded.source).toBe("learned");
+    expect(loaded.weights).toHaveLength(UNIT_FEATURES.length);
+  });
+});
