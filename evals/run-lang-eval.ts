@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { runMain, writeLine, type CliIo } from "../cli/io.js";
 import { openSession } from "../cli/session.js";
 import { candidateDetectors } from "./lang-detectors.js";
-import { crossLingualRecall, detectionAccuracy, formatAccuracy, formatRecall, loadLangDataset } from "./lang-eval.js";
+import { crossLingualRecall, detectionAccuracy, formatAccuracy, formatRecall, loadLangDataset, type RecallRow } from "./lang-eval.js";
 
 /**
  * `npm run eval:lang`: accuracy of each candidate language detector per language on the dev and test splits,
@@ -32,6 +32,12 @@ export async function langEvalMain(argv: string[], io: CliIo): Promise<number> {
       const part = foreign.filter((i) => (i.split ?? "dev") === split);
       if (part.length === 0) continue;
       out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank, session.capabilities.bilingual)), "");
+      const byLanguage: RecallRow[] = [];
+      for (const language of [...new Set(part.map((i) => i.language))].sort()) {
+        const rows = await crossLingualRecall(part.filter((i) => i.language === language), rank, session.capabilities.bilingual);
+        byLanguage.push(...rows.map((r) => ({ ...r, query: `${language}: ${r.query}` })));
+      }
+      out.push(`per language, ${split} split`, "", formatRecall(byLanguage), "");
     }
   }
   await writeLine(io.stdout, out.join("\n").trimEnd());
