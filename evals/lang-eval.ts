@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Bilingual } from "../tools/lang/freedict.js";
+import type { MachineTranslator } from "../tools/lang/apertium.js";
+import { offlineFrench } from "../tools/lang/offline-french.js";
 import { translateQueryOffline } from "../tools/lang/translate-query.js";
 import type { Detector } from "./lang-detectors.js";
 import { firstGoldRank } from "./metrics.js";
@@ -61,13 +63,17 @@ export interface RecallRow {
   mrrAt10: number;
 }
 
-/** Recall@10 and MRR@10 of the raw foreign question against its glossary translation, with a ranking function. */
+/**
+ * Recall@10 and MRR@10 of the raw foreign question against its offline French forms: the glossary alone, then
+ * with the FreeDict word lists, then with Apertium (each when the index or the machine has it).
+ */
 export async function crossLingualRecall(
   items: LangItem[],
   rank: (query: string) => Promise<string[]>,
-  bilingual?: Bilingual,
+  resources: { bilingual?: Bilingual | undefined; machineTranslator?: MachineTranslator | undefined } = {},
 ): Promise<RecallRow[]> {
-  const variants: Array<[string, (item: LangItem) => string]> = [
+  const { bilingual, machineTranslator } = resources;
+  const variants: Array<[string, (item: LangItem) => string | Promise<string>]> = [
     ["raw foreign question", (item) => item.question],
     ["glossary → French keywords", (item) => translateQueryOffline(item.question, item.language).query],
   ];
@@ -77,12 +83,18 @@ export async function crossLingualRecall(
       (item) => translateQueryOffline(item.question, item.language, bilingual[item.language as keyof Bilingual]).query,
     ]);
   }
+  if (machineTranslator) {
+    variants.push([
+      `+ Apertium (${[...machineTranslator.languages].sort().join(", ")})`,
+      async (item) => (await offlineFrench(item.question, item.language, resources)).query,
+    ]);
+  }
   const rows: RecallRow[] = [];
   for (const [name, toQuery] of variants) {
     let found = 0;
     let rr = 0;
     for (const item of items) {
-      const at = firstGoldRank(item.gold ?? [], (await rank(toQuery(item))).slice(0, 10));
+      const at = firstGoldRank(item.gold ?? [], (await rank(await toQuery(item))).slice(0, 10));
       if (at > 0) {
         found += 1;
         rr += 1 / at;

@@ -31,10 +31,10 @@ export async function langEvalMain(argv: string[], io: CliIo): Promise<number> {
     for (const split of ["dev", "test"] as const) {
       const part = foreign.filter((i) => (i.split ?? "dev") === split);
       if (part.length === 0) continue;
-      out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank, session.capabilities.bilingual)), "");
+      out.push(`retrieval of foreign questions, ${split} split (${opts.retrievalDataset})`, "", formatRecall(await crossLingualRecall(part, rank, session.capabilities)), "");
       const byLanguage: RecallRow[] = [];
       for (const language of [...new Set(part.map((i) => i.language))].sort()) {
-        const rows = await crossLingualRecall(part.filter((i) => i.language === language), rank, session.capabilities.bilingual);
+        const rows = await crossLingualRecall(part.filter((i) => i.language === language), rank, session.capabilities);
         byLanguage.push(...rows.map((r) => ({ ...r, query: `${language}: ${r.query}` })));
       }
       out.push(`per language, ${split} split`, "", formatRecall(byLanguage), "");

@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { ingest } from "../corpus/ingest.js";
 import type { Chunk } from "../corpus/chunk.js";
 import type { Bilingual } from "../tools/lang/freedict.js";
+import { apertiumTranslator, type MachineTranslator } from "../tools/lang/apertium.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
 import { ExtractiveAnswerer } from "../tools/answer/extractive.js";
@@ -39,6 +40,8 @@ export interface Capabilities {
   grounded?: GroundedAnswerer;
   /** Foreign word → French words from the FreeDict dictionaries, when the index has them (offline translation). */
   bilingual?: Bilingual;
+  /** A rule-based translator into French (Apertium) for the languages it has pairs for, when installed. */
+  machineTranslator?: MachineTranslator;
 }
 
 export interface ChatModels {
@@ -148,8 +151,12 @@ export async function loadCapabilities(
     config.embeddings.kind === "openai"
       ? remoteQueryEmbedder(remoteEmbeddings(config.embeddings), config.embeddings.model)
       : undefined;
+  const machineTranslator = config.apertiumDir ? apertiumTranslator(config.apertiumDir) : undefined;
   return withLlm(
-    buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery, config.rerank),
+    {
+      ...buildCapabilities(loadIndex(config.indexDir), config.retrieval, remoteQuery, config.rerank),
+      ...(machineTranslator ? { machineTranslator } : {}),
+    },
     createLlmProvider(config.llm),
     { guardClassifier: config.guardLlm },
   );

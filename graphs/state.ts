@@ -40,7 +40,7 @@ export const GuichetState = Annotation.Root({
   /** Language detected in the question ("fr" when unsure); the reply's is `language`. */
   questionLanguage: Annotation<string>({ reducer: (_, next) => next, default: () => "fr" }),
   /** How `normalizedQuestion` was brought into French. */
-  questionTranslation: Annotation<"none" | "glossary" | "llm">({ reducer: (_, next) => next, default: () => "none" }),
+  questionTranslation: Annotation<"none" | "glossary" | "apertium" | "llm">({ reducer: (_, next) => next, default: () => "none" }),
   /** What the question asks for (amount, duration, procedure, where…), read by `understand`. */
   questionClass: Annotation<QuestionClass | null>({ reducer: (_, next) => next, default: () => null }),
   /** Sub-questions of a multi-part question (empty for a simple one). */

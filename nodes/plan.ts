@@ -17,7 +17,7 @@ export async function plan(
   config: GuichetRunConfig,
 ): Promise<GuichetUpdate> {
   const question = state.normalizedQuestion;
-  if (state.questionTranslation === "glossary" || !mightBeMultiPart(question)) return { subQuestions: [] };
+  if (state.questionTranslation === "glossary" || state.questionTranslation === "apertium" || !mightBeMultiPart(question)) return { subQuestions: [] };
   const model = chatModelOf(await capabilitiesOf(config), "plan");
   let parts: string[];
   const degradations: string[] = [];

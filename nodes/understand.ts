@@ -4,7 +4,7 @@ import { mergeUpdates, type GuichetStateType, type GuichetUpdate } from "../grap
 import type { UsageRecord } from "../tools/llm/usage.js";
 import { detectLanguage } from "../tools/lang/detect.js";
 import { translateWithModel } from "../tools/lang/llm-translate.js";
-import { translateQueryOffline } from "../tools/lang/translate-query.js";
+import { offlineFrench } from "../tools/lang/offline-french.js";
 import { plan } from "./plan.js";
 import { classifyQuestion } from "../tools/answer/question-class.js";
 
@@ -21,7 +21,8 @@ export async function understand(state: GuichetStateType, config: GuichetRunConf
 
 /**
  * Detects the question's language and brings a non-French question into French for retrieval: with the
- * translate model when one is configured (falling back to the glossary when it fails), else with the glossary.
+ * translate model when one is configured (falling back to the offline path when it fails), else offline: the
+ * glossary, the FreeDict word lists and Apertium where installed.
  * The reply's language is the one asked for, or the question's.
  */
 async function readLanguage(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
@@ -44,13 +45,6 @@ async function readLanguage(state: GuichetStateType, config: GuichetRunConfig): 
       degradations.push("llm_unavailable");
     }
   }
-  const bilingual = (await capabilitiesOf(config)).bilingual;
-  const offline = translateQueryOffline(state.normalizedQuestion, questionLanguage, bilingual?.[questionLanguage as keyof typeof bilingual]);
-  return {
-    questionLanguage,
-    language,
-    normalizedQuestion: offline.query,
-    questionTranslation: offline.matched > 0 || offline.fromDictionary > 0 ? "glossary" : "none",
-    degradations,
-  };
+  const offline = await offlineFrench(state.normalizedQuestion, questionLanguage, await capabilitiesOf(config));
+  return { questionLanguage, language, normalizedQuestion: offline.query, questionTranslation: offline.via, degradations };
 }

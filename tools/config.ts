@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   GUICHET_INDEX_DIR: z.string().min(1).default("data/index"),
   // Debian's dict-freedict-* packages; "off" turns the foreign word lists off (the glossary alone translates).
   GUICHET_FREEDICT_DIR: z.string().min(1).default("/usr/share/dictd"),
+  // Debian's apertium-* language pairs into French (<lang>-fr.mode); "off" turns the machine translator off.
+  GUICHET_APERTIUM_DIR: z.string().min(1).default("/usr/share/apertium/modes"),
   GUICHET_SOURCES: z.string().optional(),
   GUICHET_SOURCE: z.string().default("vdd-npm"),
   GUICHET_SOURCE_PATH: z.string().optional(),
@@ -104,6 +106,8 @@ export interface AppConfig {
   indexDir: string;
   /** Folder of FreeDict dictionaries read at ingest time ("" = none). */
   freedictDir: string;
+  /** Folder of Apertium modes used to translate questions into French ("" = none). */
+  apertiumDir: string;
   /** The knowledge base's sources, in priority order (a fiche id is taken by the first source that has it). */
   sources: SourceSpec[];
   maxQuestionLength: number;
@@ -217,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     indexDir: resolve(e.GUICHET_INDEX_DIR),
     freedictDir: e.GUICHET_FREEDICT_DIR === "off" ? "" : e.GUICHET_FREEDICT_DIR,
+    apertiumDir: e.GUICHET_APERTIUM_DIR === "off" ? "" : e.GUICHET_APERTIUM_DIR,
     sources,
     maxQuestionLength: e.GUICHET_MAX_QUESTION_CHARS,
     topK: e.GUICHET_TOP_K,
