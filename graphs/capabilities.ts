@@ -2,6 +2,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { ingest } from "../corpus/ingest.js";
 import type { Chunk } from "../corpus/chunk.js";
 import type { Bilingual } from "../tools/lang/freedict.js";
+import type { AnswerCache } from "../tools/cache/answer-cache.js";
+import type { CachedAnswer } from "../tools/cache/cached-answer.js";
 import { apertiumTranslator, type MachineTranslator } from "../tools/lang/apertium.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
 import { sourcesFromConfig } from "../corpus/select-source.js";
@@ -25,6 +27,8 @@ export interface Snapshot {
   /** Most recent modification date of the fiches, YYYY-MM-DD. */
   date: string;
   fiches: number;
+  /** The corpus version of the index (manifest), which cached answers are tied to. */
+  version?: string;
 }
 
 /** Everything the nodes use, built once at start-up and handed to each run through its context. */
@@ -42,6 +46,8 @@ export interface Capabilities {
   bilingual?: Bilingual;
   /** A rule-based translator into French (Apertium) for the languages it has pairs for, when installed. */
   machineTranslator?: MachineTranslator;
+  /** Answers already given, by question (absent: every question is answered afresh). */
+  answerCache?: AnswerCache<CachedAnswer>;
 }
 
 export interface ChatModels {
@@ -103,6 +109,7 @@ export function buildCapabilities(
       source: manifest.sources.map((s) => s.location).join(" + "),
       date: manifest.snapshotDate,
       fiches: manifest.counts.fiches,
+      version: manifest.corpusVersion,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { CacheTicket } from "../tools/cache/answer-cache.js";
 import type { Capabilities } from "./capabilities.js";
 
 /** Tunables of a run, with their defaults. */
@@ -25,6 +26,8 @@ export interface GuichetContext {
   deadlineAt?: number;
   /** True when the caller streams the run: nodes then emit progress and answer tokens through `config.writer`. */
   stream?: boolean;
+  /** Filled by the cache node on a miss: where runGuichet stores the run's answer (and which lock it frees). */
+  cacheTicket?: { ticket?: CacheTicket };
 }
 
 export type GuichetRunConfig = LangGraphRunnableConfig;

@@ -1,5 +1,6 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { answer } from "../nodes/answer.js";
+import { cacheLookup, routeAfterCache } from "../nodes/cache.js";
 import { guard } from "../nodes/guard.js";
 import { routeAfterPlan } from "../nodes/plan.js";
 import { retrievePart } from "../nodes/retrieve-part.js";
@@ -10,7 +11,7 @@ import { translate } from "../nodes/translate.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
-/** After the guard: refused questions go to `refuse`, the others on to retrieval (through `understand`). */
+/** After the guard: refused questions go to `refuse`, the others to the answer cache, then on to retrieval. */
 export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
   return state.refusal ? "refuse" : "retrieve";
 }
@@ -32,6 +33,13 @@ export function buildGraph() {
       })),
     )
     .addNode("refuse", tracedNode("refuse", refuse))
+    .addNode(
+      "cache",
+      tracedNode("cache", cacheLookup, (update) => ({
+        "guichet.cache": update.cacheOutcome?.status ?? "bypass",
+        ...(update.cacheOutcome?.status === "semantic" ? { "guichet.cache_similarity": update.cacheOutcome.similarity } : {}),
+      })),
+    )
     .addNode(
       "understand",
       tracedNode("understand", understand, (update) => ({
@@ -63,7 +71,8 @@ export function buildGraph() {
     )
     .addNode("translate", tracedNode("translate", translate))
     .addEdge(START, "guard")
-    .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "understand" })
+    .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "cache" })
+    .addConditionalEdges("cache", routeAfterCache, { hit: END, miss: "understand" })
     .addConditionalEdges("understand", routeAfterPlan, ["retrieve", "retrieve_part"])
     .addEdge("retrieve", "answer")
     .addEdge("retrieve_part", "answer")

@@ -34,6 +34,10 @@ export interface AskResponse {
   timings: Record<string, number>;
   /** Tokens, cost and model time of the run's LLM calls; present only when an LLM is configured. */
   usage?: UsageSummary;
+  /** What the answer cache did: served an identical or a similar question, found nothing, or was not consulted. */
+  cache: "exact" | "semantic" | "miss" | "bypass";
+  /** On a semantic hit, the similarity of the cached question to this one (0–1). */
+  cache_similarity?: number;
 }
 
 /** What a streamed run emits before its final response: the nodes' events, then the citations. */
@@ -51,7 +55,7 @@ export interface RunOptions {
   deadlineMs?: number;
 }
 
-type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted"> &
+type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome"> &
   Partial<Pick<GuichetStateType, "distress">> &
   Partial<Pick<GuichetStateType, "passages">> &
   Partial<Pick<GuichetStateType, "usage">>;
@@ -66,25 +70,42 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     const started = performance.now();
     const { capabilities, onEvent } = options;
     const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
+    const cacheTicket: NonNullable<GuichetContext["cacheTicket"]> = {};
     const context: GuichetContext = {
       capabilities,
+      cacheTicket,
       configuration: options.configuration ?? {},
       ...(deadlineMs !== undefined ? { deadlineAt: Date.now() + deadlineMs } : {}),
       ...(onEvent ? { stream: true } : {}),
     };
-    const stream = await graph.stream(
-      { question: input.question, requestedLanguage: input.language },
-      {
-        context: context as GuichetContext & Record<string, unknown>,
-        streamMode: onEvent ? ["values", "custom"] : ["values"],
-        ...(input.threadId ? { configurable: { thread_id: input.threadId } } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    );
     let state: FinalState | undefined;
-    for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
-      if (mode === "values") state = chunk as FinalState;
-      else onEvent?.(chunk as NodeEvent);
+    try {
+      const stream = await graph.stream(
+        { question: input.question, requestedLanguage: input.language },
+        {
+          context: context as GuichetContext & Record<string, unknown>,
+          streamMode: onEvent ? ["values", "custom"] : ["values"],
+          ...(input.threadId ? { configurable: { thread_id: input.threadId } } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
+        if (mode === "values") state = chunk as FinalState;
+        else onEvent?.(chunk as NodeEvent);
+      }
+      if (state && cacheTicket.ticket && capabilities.answerCache && isCacheable(state)) {
+        const reply = state.reply!;
+        await capabilities.answerCache.store(cacheTicket.ticket, {
+          answer: reply.answer,
+          citations: reply.citations,
+          actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
+          language: state.language,
+          found: reply.found,
+        });
+      }
+    } finally {
+      // An answer not kept (or a failed run) frees its lock at once: identical questions waiting compute it.
+      if (cacheTicket.ticket) await capabilities.answerCache?.release(cacheTicket.ticket);
     }
     if (!state) throw new Error("the graph returned no state");
     const reply = state.reply ?? { answer: "", citations: [], found: false };
@@ -113,6 +134,24 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       trace_id: traceIdOf(span),
       timings,
       ...(capabilities.llm ? { usage: summarizeUsage(state.usage ?? []) } : {}),
+      cache: state.cacheOutcome.status,
+      ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
     };
   });
+}
+
+/**
+ * Only answers that depend on nothing but the question and the versions are kept: not refusals, not answers
+ * without a source, not degraded ones (they would outlive the outage), not questions that had personal data
+ * removed, not messages of distress.
+ */
+function isCacheable(state: FinalState): boolean {
+  return (
+    state.cacheOutcome.status === "miss" &&
+    !state.refusal &&
+    state.reply?.found === true &&
+    state.degradations.length === 0 &&
+    state.redacted.length === 0 &&
+    !state.distress
+  );
 }

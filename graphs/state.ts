@@ -13,6 +13,10 @@ export interface PartPassages {
 }
 import type { UsageRecord } from "../tools/llm/usage.js";
 
+export type CacheOutcome =
+  | { status: "exact" | "miss" | "bypass" }
+  | { status: "semantic"; similarity: number; question: string };
+
 export interface Refusal {
   reason: RefusalReason;
 }
@@ -50,6 +54,8 @@ export const GuichetState = Annotation.Root({
     reducer: (acc, next) => [...acc.filter((p) => !next.some((n) => n.index === p.index)), ...next],
     default: () => [],
   }),
+  /** What the answer cache did for this run (`bypass`: not looked up). */
+  cacheOutcome: Annotation<CacheOutcome>({ reducer: (_, next) => next, default: () => ({ status: "bypass" }) }),
   refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
   passages: Annotation<Passage[]>({ reducer: (_, next) => next, default: () => [] }),
   reply: Annotation<Reply | null>({ reducer: (_, next) => next, default: () => null }),
@@ -95,6 +101,7 @@ export const OutputState = Annotation.Root({
   distress: GuichetState.spec.distress,
   passages: GuichetState.spec.passages,
   reply: GuichetState.spec.reply,
+  cacheOutcome: GuichetState.spec.cacheOutcome,
   timings: GuichetState.spec.timings,
   degradations: GuichetState.spec.degradations,
   usage: GuichetState.spec.usage,

@@ -2,11 +2,10 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from "express-rate-limit";
 import type { Logger } from "pino";
 import { RedisStore, type RedisReply } from "rate-limit-redis";
+import { connectRedis, type RedisConnection } from "../tools/redis-connection.js";
 import { problems } from "./problems.js";
 
 const WINDOW_MS = 60_000;
-/** How long start-up waits for Redis before serving with per-process limits. */
-const CONNECT_WAIT_MS = 1_500;
 
 export interface RateLimitStatus {
   store: "memory" | "redis";
@@ -120,28 +119,8 @@ export interface RateLimiterOptions {
   prefix: string;
   logger: Logger;
   windowMs?: number;
-}
-
-/** Connects to Redis without blocking start-up for long: an unreachable Redis means degraded limits, not no server. */
-async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
-  // Loaded only when configured: a memory-only server does not load the client at all.
-  const { createClient } = await import("redis");
-  const client = createClient({
-    url,
-    // Commands fail at once while disconnected instead of queueing behind a dead connection.
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) },
-  });
-  let reported = false;
-  client.on("error", (error: Error) => {
-    if (reported) return;
-    reported = true;
-    logger.warn({ err: { message: error.message } }, "rate limit: Redis connection error");
-  });
-  client.on("ready", () => (reported = false));
-  const connecting = client.connect().catch(() => undefined);
-  await Promise.race([connecting, new Promise((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref())]);
-  return client as unknown as RedisClient;
+  /** The process's Redis connection (closed by its owner); else one is opened from `redisUrl`. */
+  redis?: RedisConnection;
 }
 
 /**
@@ -150,7 +129,8 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
  */
 export async function createRateLimiter(options: RateLimiterOptions): Promise<RateLimiter> {
   const windowMs = options.windowMs ?? WINDOW_MS;
-  const client = options.redisUrl ? await connectRedis(options.redisUrl, options.logger) : undefined;
+  const owned = !options.redis && options.redisUrl ? await connectRedis(options.redisUrl, options.logger) : undefined;
+  const client = (options.redis ?? owned) as RedisClient | undefined;
   const store = client ? new SharedStoreWithFallback(client, options.prefix, options.logger) : new MemoryStore();
   const limitOf = (req: Request) => req.principal?.rateLimitPerMinute ?? options.perMinute;
   const middleware = rateLimit({
@@ -181,7 +161,7 @@ export async function createRateLimiter(options: RateLimiterOptions): Promise<Ra
     async close() {
       store.shutdown();
       try {
-        client?.destroy();
+        owned?.destroy();
       } catch {
         // already closed
       }

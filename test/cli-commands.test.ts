@@ -10,7 +10,7 @@ import type { AskResponse } from "../graphs/run.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
 import { memoryIo } from "./helpers/io.js";
 
-const RESPONSE_KEYS = ["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["actions", "answer", "blocked", "cache", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const FICHE_URL = /^https:\/\/www\.service-public\.(gouv\.)?fr\/particuliers\/vosdroits\/F\d+$/;
 
 let dir: string;
@@ -177,6 +177,7 @@ describe("formatAnswer", () => {
   const base: AskResponse = {
     answer: "Réponse. [1]",
     actions: [],
+    cache: "bypass",
     citations: [{ n: 1, id: "F1", title: "Titre", url: "https://www.service-public.fr/particuliers/vosdroits/F1", date: "2024-01-02", snippet: "s" }],
     language: "fr",
     blocked: false,

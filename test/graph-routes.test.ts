@@ -20,7 +20,7 @@ beforeAll(async () => {
   caps = subsetCapabilities();
 });
 
-const RESPONSE_KEYS = ["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["actions", "answer", "blocked", "cache", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 const MESSAGES = {
   empty: "Veuillez poser une question (le texte reçu est vide).",
   too_long: "Votre question est trop longue. Merci de la reformuler plus brièvement.",
@@ -68,6 +68,7 @@ function state(overrides: Partial<GuichetStateType> = {}): GuichetStateType {
     redacted: [],
     passages: [],
     reply: null,
+    cacheOutcome: { status: "bypass" },
     draft: null,
     usage: [],
     timings: {},
@@ -89,7 +90,7 @@ describe("runGuichet: answered questions", () => {
   it("runs guard, understand, retrieve and answer (no translate step for French) and returns the public response", async () => {
     const response = await runGuichet(graph, { question: "Comment obtenir une carte Vitale ?" }, { capabilities: caps });
     expectShape(response);
-    expect(Object.keys(response.timings)).toEqual(["guard", "understand", "retrieve", "answer", "total"]);
+    expect(Object.keys(response.timings)).toEqual(["guard", "cache", "understand", "retrieve", "answer", "total"]);
     const nodes = response.timings.guard! + response.timings.retrieve! + response.timings.answer!;
     expect(response.timings.total).toBeGreaterThanOrEqual(nodes * 0.99);
     expect(response).toMatchObject({ language: "fr", blocked: false, found: true, degraded: [] });
@@ -264,7 +265,7 @@ describe("graph structure and routing", () => {
 
   it("returns only the output channels from a direct invoke", async () => {
     const out = await graph.invoke({ question: "carte Vitale" }, { context: { capabilities: caps } });
-    expect(Object.keys(out).sort()).toEqual(["degradations", "distress", "language", "passages", "redacted", "refusal", "reply", "timings"]);
+    expect(Object.keys(out).sort()).toEqual(["cacheOutcome", "degradations", "distress", "language", "passages", "redacted", "refusal", "reply", "timings"]);
     expect(out.passages.length).toBeGreaterThan(0);
     expect(out.passages.length).toBeLessThanOrEqual(DEFAULT_CONFIGURATION.topK);
     expect(out.passages.map((p) => p.rank)).toEqual(out.passages.map((_, i) => i + 1));

@@ -33,7 +33,7 @@ describe("answer agent with an LLM", () => {
     expect(response.answer).toMatch(/^Le passeport coûte 86 € \[1\]\. Il se demande en mairie \[\d\]\.$/);
     expect(response.citations.length).toBeGreaterThanOrEqual(1);
     expect(response.citations[0]!.n).toBe(1);
-    expect(Object.keys(response.timings)).toEqual(["guard", "understand", "retrieve", "answer", "verify", "total"]);
+    expect(Object.keys(response.timings)).toEqual(["guard", "cache", "understand", "retrieve", "answer", "verify", "total"]);
     // The model saw the question and numbered passages, the canary only in the system prompt.
     const [call] = chatRequests(server);
     const body = call!.body as ChatRequestBody;
@@ -154,7 +154,7 @@ describe("without a key", () => {
   it("answers extractively with the same response shape as before (no usage field, no verify step)", async () => {
     const response = await runGuichet(graph, { question: QUESTION }, { capabilities: subsetCapabilities() });
     expect(response.usage).toBeUndefined();
-    expect(Object.keys(response).sort()).toEqual(["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"]);
-    expect(Object.keys(response.timings)).toEqual(["guard", "understand", "retrieve", "answer", "total"]);
+    expect(Object.keys(response).sort()).toEqual(["actions", "answer", "blocked", "cache", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"]);
+    expect(Object.keys(response.timings)).toEqual(["guard", "cache", "understand", "retrieve", "answer", "total"]);
   });
 });

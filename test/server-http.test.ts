@@ -35,7 +35,7 @@ beforeAll(() => {
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const RESPONSE_KEYS = ["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["actions", "answer", "blocked", "cache", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 
 interface Problem {
   type: string;
@@ -79,7 +79,7 @@ describe("POST /invoke: answers", () => {
     });
     expect(typeof body.answer).toBe("string");
     expect(body.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(Object.keys(body.timings as object)).toEqual(["guard", "understand", "retrieve", "answer", "total"]);
+    expect(Object.keys(body.timings as object)).toEqual(["guard", "cache", "understand", "retrieve", "answer", "total"]);
     const citations = body.citations as Array<Record<string, unknown>>;
     expect(citations.length).toBeGreaterThan(0);
     for (const c of citations) expect(Object.keys(c).sort()).toEqual(["date", "id", "n", "snippet", "title", "url"]);

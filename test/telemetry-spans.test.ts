@@ -77,7 +77,7 @@ describe("spans of a run", () => {
     expect(run.parentSpanContext).toBeUndefined();
     expect(run.instrumentationScope.name).toBe(TRACER_NAME);
     expect(response.trace_id).toBe(run.spanContext().traceId);
-    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "guard", "guichet.run", "retrieve", "understand"]);
+    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "guichet.run", "retrieve", "understand"]);
     for (const name of ["guard", "understand", "retrieve", "answer"]) {
       const node = span(name);
       expect(isChildOf(node, run)).toBe(true);

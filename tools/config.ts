@@ -3,6 +3,7 @@ import { z } from "zod";
 import { authSettings, type AuthConfig } from "./security-config.js";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 import { llmSettings, type LlmSettings } from "./llm/settings.js";
+import { SEMANTIC_THRESHOLD, type CacheConfig } from "./cache/settings.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
@@ -92,6 +93,17 @@ const EnvSchema = z.object({
   GUICHET_RATE_LIMIT_PER_MINUTE: positiveInt(10),
   GUICHET_REDIS_URL: z.url().optional(),
   GUICHET_RATE_LIMIT_PREFIX: z.string().min(1).default("guichet:rl:"),
+  // Answer cache (docs/cache.md): "redis" needs GUICHET_REDIS_URL.
+  GUICHET_CACHE: z.enum(["memory", "redis", "off"]).default("memory"),
+  GUICHET_CACHE_TTL_S: positiveInt(86_400),
+  GUICHET_CACHE_MAX_ENTRIES: positiveInt(10_000),
+  GUICHET_CACHE_MAX_MB: positiveInt(64),
+  GUICHET_CACHE_PREFIX: z.string().min(1).default("guichet:cache:"),
+  GUICHET_CACHE_SEMANTIC_THRESHOLD: z
+    .union([z.literal("off"), z.coerce.number().gt(0, "must be in (0, 1] or off").max(1, "must be in (0, 1] or off")])
+    .default(SEMANTIC_THRESHOLD),
+  GUICHET_CACHE_LOCK_MS: positiveInt(30_000),
+  GUICHET_CACHE_WAIT_MS: positiveInt(10_000),
   GUICHET_CORS_ORIGINS: z.string().optional(),
   GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
 });
@@ -130,6 +142,7 @@ export interface AppConfig {
   auth: AuthConfig;
   /** Requests per minute per caller; shared through Redis when `redisUrl` is set, per process otherwise. */
   rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
+  cache: CacheConfig;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
@@ -207,6 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push(`GUICHET_CORS_ORIGINS: "${origin}" is not an origin such as https://example.fr (scheme and host, no path)`);
     }
   }
+  if (cleaned.GUICHET_CACHE === "redis" && !cleaned.GUICHET_REDIS_URL) {
+    problems.push("GUICHET_CACHE: \"redis\" needs GUICHET_REDIS_URL (or use \"memory\")");
+  }
   if (corsOrigins.includes("*") && cleaned.GUICHET_CORS_CREDENTIALS === "true") {
     problems.push("GUICHET_CORS_ORIGINS: the wildcard \"*\" cannot be used with GUICHET_CORS_CREDENTIALS=true; list the origins");
   }
@@ -266,6 +282,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       perMinute: e.GUICHET_RATE_LIMIT_PER_MINUTE,
       ...(e.GUICHET_REDIS_URL ? { redisUrl: e.GUICHET_REDIS_URL } : {}),
       prefix: e.GUICHET_RATE_LIMIT_PREFIX,
+    },
+    cache: {
+      backend: e.GUICHET_CACHE,
+      ttlMs: e.GUICHET_CACHE_TTL_S * 1000,
+      maxEntries: e.GUICHET_CACHE_MAX_ENTRIES,
+      maxBytes: e.GUICHET_CACHE_MAX_MB * 1024 * 1024,
+      prefix: e.GUICHET_CACHE_PREFIX,
+      threshold: e.GUICHET_CACHE_SEMANTIC_THRESHOLD === "off" ? null : e.GUICHET_CACHE_SEMANTIC_THRESHOLD,
+      lockMs: e.GUICHET_CACHE_LOCK_MS,
+      waitMs: e.GUICHET_CACHE_WAIT_MS,
     },
     cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
     ...(llm ? { llm } : {}),
