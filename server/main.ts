@@ -7,6 +7,8 @@ import { ConfigError, loadConfig, type AppConfig } from "../tools/config.js";
 import { createLogger } from "../tools/logger.js";
 import { createApp, installClientErrorHandler } from "./app.js";
 import { createRateLimiter } from "./rate-limit.js";
+import { createAnswerCache } from "../tools/cache/create.js";
+import { connectRedis } from "../tools/redis-connection.js";
 import { startTelemetry } from "./telemetry.js";
 
 export interface RunningServer {
@@ -36,7 +38,17 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   } else {
     logger.warn(`authentication disabled: ${config.auth.disabledReason ?? "not configured"}; every caller is allowed`);
   }
-  const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger });
+  // One Redis connection for the process: rate limits, the answer cache and its locks.
+  const redis = config.rateLimit.redisUrl ? await connectRedis(config.rateLimit.redisUrl, logger) : undefined;
+  const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger, ...(redis ? { redis } : {}) });
+  const answerCache = createAnswerCache(config, capabilities, logger, redis);
+  if (answerCache) capabilities.answerCache = answerCache;
+  logger.info(
+    answerCache
+      ? { cache: answerCache.backend.kind, semantic_threshold: config.cache.threshold, ttl_s: config.cache.ttlMs / 1000 }
+      : { cache: "off" },
+    answerCache ? `answer cache on (${answerCache.backend.kind})` : "answer cache off",
+  );
   logger.info(
     { per_minute: config.rateLimit.perMinute, ...rateLimiter.status() },
     config.rateLimit.redisUrl ? "rate limits shared through Redis" : "rate limits counted in memory (this process only)",
@@ -88,6 +100,12 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
       clearInterval(sweeper);
       clearTimeout(timer);
       await rateLimiter.close();
+      await answerCache?.backend.close();
+      try {
+        redis?.destroy();
+      } catch {
+        // already closed
+      }
       try {
         await telemetry.shutdown();
       } catch (error) {

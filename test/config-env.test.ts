@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { SEMANTIC_THRESHOLD } from "../tools/cache/settings.js";
 import { ConfigError, loadConfig } from "../tools/config.js";
 
 /** The ConfigError thrown for `env` (fails the test when none is thrown). */
@@ -39,6 +40,10 @@ describe("loadConfig", () => {
         apiKeys: [],
       },
       rateLimit: { perMinute: 10, prefix: "guichet:rl:" },
+      cache: {
+        backend: "memory", ttlMs: 86_400_000, maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, prefix: "guichet:cache:",
+        threshold: SEMANTIC_THRESHOLD, lockMs: 30_000, waitMs: 10_000,
+      },
       cors: { origins: [], credentials: false },
     });
   });
@@ -72,6 +77,13 @@ describe("loadConfig", () => {
         GUICHET_RATE_LIMIT_PREFIX: "rl:",
         GUICHET_CORS_ORIGINS: "https://a.example.fr, https://b.example.fr",
         GUICHET_CORS_CREDENTIALS: "true",
+        GUICHET_CACHE_TTL_S: "60",
+        GUICHET_CACHE_MAX_ENTRIES: "100",
+        GUICHET_CACHE_MAX_MB: "2",
+        GUICHET_CACHE_PREFIX: "c:",
+        GUICHET_CACHE_SEMANTIC_THRESHOLD: "off",
+        GUICHET_CACHE_LOCK_MS: "5000",
+        GUICHET_CACHE_WAIT_MS: "1000",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -104,8 +116,16 @@ describe("loadConfig", () => {
         },
       },
       rateLimit: { perMinute: 20, redisUrl: "redis://127.0.0.1:6379", prefix: "rl:" },
+      cache: { backend: "redis", ttlMs: 60_000, maxEntries: 100, maxBytes: 2 * 1024 * 1024, prefix: "c:", threshold: null, lockMs: 5000, waitMs: 1000 },
       cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
     });
+  });
+
+  it("refuses a Redis cache without Redis, and a similarity threshold outside (0, 1]", () => {
+    expect(() => loadConfig({ GUICHET_CACHE: "redis" })).toThrow(/GUICHET_CACHE: "redis" needs GUICHET_REDIS_URL/);
+    expect(() => loadConfig({ GUICHET_CACHE_SEMANTIC_THRESHOLD: "1.5" })).toThrow(/GUICHET_CACHE_SEMANTIC_THRESHOLD/);
+    expect(() => loadConfig({ GUICHET_CACHE: "disk" })).toThrow(/GUICHET_CACHE/);
+    expect(loadConfig({ GUICHET_CACHE: "off" }).cache.backend).toBe("off");
   });
 
   it("treats empty values as unset", () => {

@@ -18,7 +18,7 @@ const RAW_CASES = 400;
 const CONCURRENCY = 8;
 const SEED = Number(process.env.GUICHET_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const KEY = "gch_fuzz-key-0123456789abcdef";
-const RESPONSE_KEYS = ["actions", "answer", "blocked", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
+const RESPONSE_KEYS = ["actions", "answer", "blocked", "cache", "citations", "degraded", "found", "language", "redacted", "sources", "timings", "trace_id"];
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function prng(seed: number) {

@@ -93,8 +93,8 @@ const EnvSchema = z.object({
   GUICHET_RATE_LIMIT_PER_MINUTE: positiveInt(10),
   GUICHET_REDIS_URL: z.url().optional(),
   GUICHET_RATE_LIMIT_PREFIX: z.string().min(1).default("guichet:rl:"),
-  // Answer cache (docs/cache.md): "redis" needs GUICHET_REDIS_URL.
-  GUICHET_CACHE: z.enum(["memory", "redis", "off"]).default("memory"),
+  // Answer cache (docs/cache.md): "redis" needs GUICHET_REDIS_URL; default redis when it is set, else memory.
+  GUICHET_CACHE: z.enum(["memory", "redis", "off"]).optional(),
   GUICHET_CACHE_TTL_S: positiveInt(86_400),
   GUICHET_CACHE_MAX_ENTRIES: positiveInt(10_000),
   GUICHET_CACHE_MAX_MB: positiveInt(64),
@@ -284,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       prefix: e.GUICHET_RATE_LIMIT_PREFIX,
     },
     cache: {
-      backend: e.GUICHET_CACHE,
+      backend: e.GUICHET_CACHE ?? (e.GUICHET_REDIS_URL ? "redis" : "memory"),
       ttlMs: e.GUICHET_CACHE_TTL_S * 1000,
       maxEntries: e.GUICHET_CACHE_MAX_ENTRIES,
       maxBytes: e.GUICHET_CACHE_MAX_MB * 1024 * 1024,

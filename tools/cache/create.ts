@@ -18,6 +18,14 @@ export function answererId(capabilities: Capabilities, config: Pick<AppConfig, "
   return `extractive:${offlineModelsDigest()}`;
 }
 
+/**
+ * IDF of a corpus term; 1 for a term the corpus does not have (a typo or a foreign word the thesaurus already
+ * translated would otherwise weigh most and keep two wordings of one question apart).
+ */
+export function cacheTermWeight(index: { knows(term: string): boolean; termWeight(term: string): number }): (term: string) => number {
+  return (term) => (index.knows(term) ? index.termWeight(term) : 1);
+}
+
 /** The configured answer cache over these capabilities, or undefined when it is off. */
 export function createAnswerCache(
   config: Pick<AppConfig, "cache" | "llm" | "retrieval" | "rerank" | "topK" | "maxPerFiche">,
@@ -42,7 +50,7 @@ export function createAnswerCache(
     threshold: settings.threshold,
     lockMs: settings.lockMs,
     waitMs: settings.waitMs,
-    termWeight: (term) => lexical.termWeight(term),
+    termWeight: cacheTermWeight(lexical),
     // Typos are corrected as retrieval corrects them: «pasport» and «passeport» are one question.
     corrector: lexical.spelling,
   });

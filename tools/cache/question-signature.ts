@@ -33,24 +33,23 @@ export function questionSignature(
   termWeight: (term: string) => number,
   corrector?: TermCorrector,
 ): QuestionSignature {
-  const folded = words(question).map((w) => foldAccents(w));
+  // «deux enfants» and «2 enfants» are one question: number words become digits first.
+  const text = words(question)
+    .map((w) => DISCRIMINATORS.numberWords[foldAccents(w)] ?? w)
+    .join(" ");
+  const folded = words(text).map((w) => foldAccents(w));
   const weights = new Map<string, number>();
-  for (const [term, weight] of expandQuery(question, corrector)) {
-    // Numbers are compared apart, exactly; a term the corpus never uses still tells questions apart.
+  for (const [term, weight] of expandQuery(text, corrector)) {
+    // Numbers are compared apart, exactly.
     if (/^\p{N}+$/u.test(term)) continue;
-    weights.set(term, weight * Math.max(termWeight(term), 1));
+    weights.set(term, weight * termWeight(term));
   }
   const norm = Math.hypot(...weights.values()) || 1;
   const terms = Object.fromEntries([...weights].map(([term, w]) => [term, w / norm]));
-  const numbers = [
-    ...new Set([
-      ...folded.filter((w) => /^\p{N}+$/u.test(w)).map((w) => String(Number(w))),
-      ...folded.map((w) => DISCRIMINATORS.numberWords[w]).filter((n): n is string => n !== undefined),
-    ]),
-  ].sort();
+  const numbers = [...new Set(folded.filter((w) => /^\p{N}+$/u.test(w)).map((w) => String(Number(w))))].sort();
   return {
     terms,
-    questionClass: classifyQuestion(question).questionClass,
+    questionClass: classifyQuestion(text).questionClass,
     numbers,
     negated: folded.some((w) => NEGATIONS.has(w)),
   };
