@@ -64,10 +64,13 @@ export class AnswerCache<T> {
     const signature = questionSignature(question, this.options.termWeight, this.options.corrector);
     if (this.options.threshold !== null) {
       const near = await this.backend.nearest(bucket, signature, signatureSimilarity, this.options.threshold);
+      // The same question stored meanwhile (by the run that held its lock) is an exact hit.
+      if (near && exactForm(near.entry.question) === exactForm(question)) return { kind: "exact", value: near.entry.value, question: near.entry.question };
       if (near) return { kind: "semantic", value: near.entry.value, question: near.entry.question, similarity: near.similarity };
     }
     const ticket: CacheTicket = { key, bucket, question, signature, token: await this.backend.lock(key, this.options.lockMs) };
-    if (ticket.token !== null) return { kind: "miss", ticket };
+    // Taken, or the store cannot answer (Redis down): nobody to wait for.
+    if (ticket.token !== null || !this.backend.status().reachable) return { kind: "miss", ticket };
     // Someone computes this very question: wait for their answer, or for their lock to go.
     const until = Date.now() + this.options.waitMs;
     while (Date.now() < until && !signal?.aborted) {

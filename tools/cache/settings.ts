@@ -3,7 +3,7 @@
  * evals/datasets/cache-pairs.jsonl (`npm run eval:cache`): the lowest threshold whose false hits on dev
  * near-misses stay at or under 1 %.
  */
-export const SEMANTIC_THRESHOLD = 0.85;
+export const SEMANTIC_THRESHOLD = 0.89;
 
 export interface CacheConfig {
   backend: "memory" | "redis" | "off";
