@@ -3,6 +3,7 @@ import { ingest } from "../corpus/ingest.js";
 import type { Chunk } from "../corpus/chunk.js";
 import type { Bilingual } from "../tools/lang/freedict.js";
 import type { AnswerCache } from "../tools/cache/answer-cache.js";
+import type { LlmAdmission } from "../tools/llm/admission.js";
 import type { CachedAnswer } from "../tools/cache/cached-answer.js";
 import { apertiumTranslator, type MachineTranslator } from "../tools/lang/apertium.js";
 import { loadIndex, type LoadedIndex } from "../corpus/index-store.js";
@@ -48,6 +49,8 @@ export interface Capabilities {
   machineTranslator?: MachineTranslator;
   /** Answers already given, by question (absent: every question is answered afresh). */
   answerCache?: AnswerCache<CachedAnswer>;
+  /** The bounded queue in front of LLM work (with `llm`; absent: LLM runs are not queued). */
+  llmAdmission?: LlmAdmission;
 }
 
 export interface ChatModels {

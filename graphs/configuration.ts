@@ -26,8 +26,11 @@ export interface GuichetContext {
   deadlineAt?: number;
   /** True when the caller streams the run: nodes then emit progress and answer tokens through `config.writer`. */
   stream?: boolean;
-  /** Filled by the cache node on a miss: where runGuichet stores the run's answer (and which lock it frees). */
-  cacheTicket?: { ticket?: CacheTicket };
+  /**
+   * What the run holds until it ends, filled by the cache node: on a miss, the ticket runGuichet stores the
+   * answer under (and whose lock it frees); with an LLM, the queue slot it frees.
+   */
+  held?: { ticket?: CacheTicket; releaseSlot?: () => void };
 }
 
 export type GuichetRunConfig = LangGraphRunnableConfig;

@@ -70,10 +70,10 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     const started = performance.now();
     const { capabilities, onEvent } = options;
     const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
-    const cacheTicket: NonNullable<GuichetContext["cacheTicket"]> = {};
+    const held: NonNullable<GuichetContext["held"]> = {};
     const context: GuichetContext = {
       capabilities,
-      cacheTicket,
+      held,
       configuration: options.configuration ?? {},
       ...(deadlineMs !== undefined ? { deadlineAt: Date.now() + deadlineMs } : {}),
       ...(onEvent ? { stream: true } : {}),
@@ -93,9 +93,9 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
         if (mode === "values") state = chunk as FinalState;
         else onEvent?.(chunk as NodeEvent);
       }
-      if (state && cacheTicket.ticket && capabilities.answerCache && isCacheable(state)) {
+      if (state && held.ticket && capabilities.answerCache && isCacheable(state)) {
         const reply = state.reply!;
-        await capabilities.answerCache.store(cacheTicket.ticket, {
+        await capabilities.answerCache.store(held.ticket, {
           answer: reply.answer,
           citations: reply.citations,
           actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
@@ -104,8 +104,9 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
         });
       }
     } finally {
+      held.releaseSlot?.();
       // An answer not kept (or a failed run) frees its lock at once: identical questions waiting compute it.
-      if (cacheTicket.ticket) await capabilities.answerCache?.release(cacheTicket.ticket);
+      if (held.ticket) await capabilities.answerCache?.release(held.ticket);
     }
     if (!state) throw new Error("the graph returned no state");
     const reply = state.reply ?? { answer: "", citations: [], found: false };

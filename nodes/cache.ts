@@ -1,6 +1,7 @@
 import { capabilitiesOf } from "../graphs/capabilities.js";
 import { contextOf, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
+import { cacheLookups } from "../tools/cache/metrics.js";
 import { detectLanguage } from "../tools/lang/detect.js";
 import { primaryLanguage } from "./guard.js";
 
@@ -10,8 +11,26 @@ import { primaryLanguage } from "./guard.js";
  * stored under. Questions with personal data removed and messages of distress are never looked up nor stored.
  */
 export async function cacheLookup(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
+  const update = await lookup(state, config);
+  cacheLookups.add(update.cacheOutcome?.status ?? "bypass");
+  if (update.cacheOutcome?.status === "miss" || update.cacheOutcome?.status === "bypass") await admitLlmWork(config);
+  return update;
+}
+
+/**
+ * A run about to do LLM work takes a slot of the bounded queue first (tools/llm/admission.ts), or is shed with
+ * a LoadShedError (503 with Retry-After). Offline runs and cache hits never wait here.
+ */
+async function admitLlmWork(config: GuichetRunConfig): Promise<void> {
+  const capabilities = await capabilitiesOf(config);
+  const { held, deadlineAt } = contextOf(config);
+  if (!capabilities.llm || !capabilities.llmAdmission || !held) return;
+  held.releaseSlot = await capabilities.llmAdmission.admit(deadlineAt);
+}
+
+async function lookup(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const cache = (await capabilitiesOf(config)).answerCache;
-  const holder = contextOf(config).cacheTicket;
+  const holder = contextOf(config).held;
   if (!cache || !holder || state.redacted.length > 0 || state.distress) return { cacheOutcome: { status: "bypass" } };
   const question = state.question;
   // The reply's language is the requested one, else the question's: the key holds what decides it.

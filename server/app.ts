@@ -19,6 +19,7 @@ import type { AuthConfig } from "../tools/security-config.js";
 import { tracer } from "../tools/telemetry/tracing.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
+import { loadShedOf, readiness } from "./readiness.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { describeIssues, invokeBodySchema } from "./schemas.js";
 
@@ -40,7 +41,12 @@ export interface AppOptions {
 }
 
 export const BODY_LIMIT = "16kb";
-const ROUTES: Record<string, string[]> = { "/invoke": ["POST"], "/stream": ["POST"], "/health": ["GET", "HEAD"] };
+const ROUTES: Record<string, string[]> = {
+  "/invoke": ["POST"],
+  "/stream": ["POST"],
+  "/health": ["GET", "HEAD"],
+  "/ready": ["GET", "HEAD"],
+};
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -81,6 +87,11 @@ export function createApp(options: AppOptions) {
       },
       ...(rateLimit ? { rate_limit: rateLimit } : {}),
     });
+  });
+
+  app.get("/ready", (_req, res) => {
+    const report = readiness(options);
+    res.status(report.ready ? 200 : 503).json(report);
   });
 
   /** Validates the body and runs the graph; the run is cancelled when the client goes away or time runs out. */
@@ -281,6 +292,8 @@ interface BodyParserError {
 
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  const shed = loadShedOf(error);
+  if (shed) return problems.overloaded(shed.message, shed.retryAfterS);
   const parserError = error as BodyParserError;
   switch (parserError?.type) {
     case "entity.parse.failed":

@@ -8,6 +8,8 @@ import { createLogger } from "../tools/logger.js";
 import { createApp, installClientErrorHandler } from "./app.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { createAnswerCache } from "../tools/cache/create.js";
+import { llmShed } from "../tools/llm/metrics.js";
+import { LlmAdmission } from "../tools/llm/admission.js";
 import { connectRedis } from "../tools/redis-connection.js";
 import { startTelemetry } from "./telemetry.js";
 
@@ -43,6 +45,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger, ...(redis ? { redis } : {}) });
   const answerCache = createAnswerCache(config, capabilities, logger, redis);
   if (answerCache) capabilities.answerCache = answerCache;
+  if (capabilities.llm) capabilities.llmAdmission = new LlmAdmission(config.llmQueue, (reason) => llmShed.add(reason));
   logger.info(
     answerCache
       ? { cache: answerCache.backend.kind, semantic_threshold: config.cache.threshold, ttl_s: config.cache.ttlMs / 1000 }

@@ -64,6 +64,10 @@ export const problems = {
   timeout: (ms: number) =>
     new HttpProblem(504, "timeout", "Answer took too long", `no answer within ${ms} ms; please try again`),
   unavailable: (detail: string) => new HttpProblem(503, "unavailable", "Service unavailable", detail),
+  overloaded: (detail: string, retryAfterS: number) =>
+    new HttpProblem(503, "overloaded", "Too busy to answer now", `${detail}; retry in ${retryAfterS} s`, {
+      "Retry-After": String(retryAfterS),
+    }),
   internal: () =>
     new HttpProblem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged"),
 };

@@ -44,6 +44,7 @@ describe("loadConfig", () => {
         backend: "memory", ttlMs: 86_400_000, maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, prefix: "guichet:cache:",
         threshold: SEMANTIC_THRESHOLD, lockMs: 30_000, waitMs: 10_000,
       },
+      llmQueue: { concurrency: 8, queueLength: 32, minRemainingMs: 1000 },
       cors: { origins: [], credentials: false },
     });
   });
@@ -84,6 +85,9 @@ describe("loadConfig", () => {
         GUICHET_CACHE_SEMANTIC_THRESHOLD: "off",
         GUICHET_CACHE_LOCK_MS: "5000",
         GUICHET_CACHE_WAIT_MS: "1000",
+        GUICHET_LLM_CONCURRENCY: "2",
+        GUICHET_LLM_QUEUE: "0",
+        GUICHET_LLM_QUEUE_MIN_REMAINING_MS: "500",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -116,6 +120,7 @@ describe("loadConfig", () => {
         },
       },
       rateLimit: { perMinute: 20, redisUrl: "redis://127.0.0.1:6379", prefix: "rl:" },
+      llmQueue: { concurrency: 2, queueLength: 0, minRemainingMs: 500 },
       cache: { backend: "redis", ttlMs: 60_000, maxEntries: 100, maxBytes: 2 * 1024 * 1024, prefix: "c:", threshold: null, lockMs: 5000, waitMs: 1000 },
       cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
     });

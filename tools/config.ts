@@ -4,6 +4,7 @@ import { authSettings, type AuthConfig } from "./security-config.js";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 import { llmSettings, type LlmSettings } from "./llm/settings.js";
 import { SEMANTIC_THRESHOLD, type CacheConfig } from "./cache/settings.js";
+import type { AdmissionSettings } from "./llm/admission.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
@@ -77,6 +78,10 @@ const EnvSchema = z.object({
   GUICHET_LLM_BREAKER_HALF_OPEN_MS: positiveInt(30_000),
   GUICHET_DEADLINE_MS: positiveInt(12_000),
   GUICHET_GUARD_LLM: z.enum(["true", "false"]).default("false"),
+  // The bounded queue in front of LLM work (docs/cache.md, "Bursts").
+  GUICHET_LLM_CONCURRENCY: positiveInt(8),
+  GUICHET_LLM_QUEUE: z.coerce.number().int().min(0).default(32),
+  GUICHET_LLM_QUEUE_MIN_REMAINING_MS: positiveInt(1_000),
   GUICHET_LLM_PRICES: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
@@ -143,6 +148,7 @@ export interface AppConfig {
   /** Requests per minute per caller; shared through Redis when `redisUrl` is set, per process otherwise. */
   rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
   cache: CacheConfig;
+  llmQueue: AdmissionSettings;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
@@ -292,6 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       threshold: e.GUICHET_CACHE_SEMANTIC_THRESHOLD === "off" ? null : e.GUICHET_CACHE_SEMANTIC_THRESHOLD,
       lockMs: e.GUICHET_CACHE_LOCK_MS,
       waitMs: e.GUICHET_CACHE_WAIT_MS,
+    },
+    llmQueue: {
+      concurrency: e.GUICHET_LLM_CONCURRENCY,
+      queueLength: e.GUICHET_LLM_QUEUE,
+      minRemainingMs: e.GUICHET_LLM_QUEUE_MIN_REMAINING_MS,
     },
     cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
     ...(llm ? { llm } : {}),

@@ -1,21 +1,13 @@
-/**
- * Counts of blocked questions by reason: an OpenTelemetry counter (`guichet.guard.blocked`, attribute `reason`),
- * exported by whatever meter provider is installed, and in-process totals for tests and a later /metrics route.
- */
-import { metrics } from "@opentelemetry/api";
+/** Counts of blocked questions by reason (`guichet.guard.blocked`, attribute `reason`). */
+import { countedEvents } from "../telemetry/counters.js";
 
-const totals = new Map<string, number>();
-let counter: ReturnType<ReturnType<typeof metrics.getMeter>["createCounter"]> | undefined;
+const blocked = countedEvents("guichet.guard.blocked", "reason", "Questions refused by the input guard, by reason");
 
 export function countBlocked(reason: string): void {
-  counter ??= metrics.getMeter("guichet").createCounter("guichet.guard.blocked", {
-    description: "Questions refused by the input guard, by reason",
-  });
-  counter.add(1, { reason });
-  totals.set(reason, (totals.get(reason) ?? 0) + 1);
+  blocked.add(reason);
 }
 
 /** Blocked questions counted so far in this process, by reason. */
 export function blockedCounts(): Record<string, number> {
-  return Object.fromEntries(totals);
+  return blocked.totals();
 }

@@ -1,7 +1,15 @@
 import { ChatOpenAI } from "@langchain/openai";
+import { CircuitState } from "cockatiel";
 import { ResilientChat } from "./chat.js";
 import { Resilience } from "./resilience.js";
 import { ROLES, type LlmSettings, type Role } from "./settings.js";
+
+const BREAKER_STATES = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half_open",
+  [CircuitState.Isolated]: "isolated",
+} as const;
 
 export const DEFAULT_ENDPOINT = "https://api.openai.com/v1";
 
@@ -11,6 +19,8 @@ export interface LlmProvider {
   readonly deadlineMs: number;
   readonly settings: LlmSettings;
   chat(role: Role): ResilientChat;
+  /** The endpoint's circuit breaker: "closed" (calls go through), "open", "half_open" or "isolated". */
+  breakerState(): "closed" | "open" | "half_open" | "isolated";
 }
 
 /**
@@ -41,5 +51,6 @@ export function createLlmProvider(settings: LlmSettings | undefined, resilience?
     deadlineMs: settings.deadlineMs,
     settings,
     chat: (role) => chats.get(role)!,
+    breakerState: () => BREAKER_STATES[shared.breaker(endpoint).state],
   };
 }
