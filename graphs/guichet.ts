@@ -1,4 +1,6 @@
-import { END, START, StateGraph } from "@langchain/langgraph";
+import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { contextualize } from "../nodes/contextualize.js";
+import { remember } from "../nodes/remember.js";
 import { answer } from "../nodes/answer.js";
 import { cacheLookup, routeAfterCache } from "../nodes/cache.js";
 import { guard } from "../nodes/guard.js";
@@ -11,17 +13,27 @@ import { translate } from "../nodes/translate.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
 
-/** After the guard: refused questions go to `refuse`, the others to the answer cache, then on to retrieval. */
-export function routeAfterGuard(state: GuichetStateType): "refuse" | "retrieve" {
-  return state.refusal ? "refuse" : "retrieve";
+/**
+ * After the guard: refused questions go to `refuse`; in a thread the question is first read against the
+ * conversation (`contextualize`); then the answer cache, then retrieval.
+ */
+export function routeAfterGuard(state: GuichetStateType): "refuse" | "contextualize" | "retrieve" {
+  if (state.refusal) return "refuse";
+  return state.owner ? "contextualize" : "retrieve";
+}
+
+/** The end of an answered run: a thread's run adds its turn to the conversation first. */
+function finish(state: GuichetStateType): "remember" | typeof END {
+  return state.owner ? "remember" : END;
 }
 
 /** A reply in French is done; any other language goes through `translate` (each step costs the runtime time). */
-export function routeToTranslation(state: GuichetStateType): "translate" | typeof END {
-  return state.language === "fr" ? END : "translate";
+export function routeToTranslation(state: GuichetStateType): "translate" | "remember" | typeof END {
+  return state.language === "fr" ? finish(state) : "translate";
 }
 
-export function buildGraph() {
+/** Without a checkpointer the graph keeps nothing between runs; with one, runs given a thread_id continue it. */
+export function buildGraph(options: { checkpointer?: BaseCheckpointSaver } = {}) {
   const builder = new StateGraph({ input: InputState, output: OutputState, stateSchema: GuichetState })
     .addNode(
       "guard",
@@ -70,16 +82,24 @@ export function buildGraph() {
       })),
     )
     .addNode("translate", tracedNode("translate", translate))
+    .addNode("contextualize", tracedNode("contextualize", contextualize))
+    .addNode("remember", tracedNode("remember", remember))
     .addEdge(START, "guard")
-    .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", retrieve: "cache" })
-    .addConditionalEdges("cache", routeAfterCache, { hit: END, miss: "understand" })
+    .addConditionalEdges("guard", routeAfterGuard, { refuse: "refuse", contextualize: "contextualize", retrieve: "cache" })
+    .addEdge("contextualize", "cache")
+    .addConditionalEdges("cache", (state: GuichetStateType) => (routeAfterCache(state) === "hit" ? finish(state) : "understand"), [
+      "understand",
+      "remember",
+      END,
+    ])
     .addConditionalEdges("understand", routeAfterPlan, ["retrieve", "retrieve_part"])
     .addEdge("retrieve", "answer")
     .addEdge("retrieve_part", "answer")
-    .addConditionalEdges("answer", routeToTranslation, ["translate", END])
-    .addEdge("translate", END)
+    .addConditionalEdges("answer", routeToTranslation, ["translate", "remember", END])
+    .addConditionalEdges("translate", finish, ["remember", END])
+    .addEdge("remember", END)
     .addEdge("refuse", END);
-  const compiled = builder.compile();
+  const compiled = builder.compile(options.checkpointer ? { checkpointer: options.checkpointer } : {});
   compiled.name = "guichet";
   return compiled;
 }

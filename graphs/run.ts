@@ -14,7 +14,10 @@ import type { GuichetStateType, RefusalReason } from "./state.js";
 export interface AskInput {
   question: string;
   language?: string;
+  /** A conversation to continue (with `owner`, and a graph compiled with a checkpointer). */
   threadId?: string;
+  /** Who asks: the thread's owner (API key name or JWT subject). */
+  owner?: string;
 }
 
 /** The public shape of an answer, shared by `POST /invoke`, `npm run ask -- --json` and the evals. */
@@ -38,6 +41,9 @@ export interface AskResponse {
   cache: "exact" | "semantic" | "miss" | "bypass";
   /** On a semantic hit, the similarity of the cached question to this one (0–1). */
   cache_similarity?: number;
+  /** In a conversation: the standalone question answered (a follow-up rewritten from the earlier turns). */
+  understood_as?: string;
+  thread_id?: string;
 }
 
 /** What a streamed run emits before its final response: the nodes' events, then the citations. */
@@ -55,7 +61,7 @@ export interface RunOptions {
   deadlineMs?: number;
 }
 
-type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome"> &
+type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
   Partial<Pick<GuichetStateType, "distress">> &
   Partial<Pick<GuichetStateType, "passages">> &
   Partial<Pick<GuichetStateType, "usage">>;
@@ -80,12 +86,14 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     };
     let state: FinalState | undefined;
     try {
+      const threaded = input.threadId !== undefined && input.owner !== undefined;
       const stream = await graph.stream(
-        { question: input.question, requestedLanguage: input.language },
+        { question: input.question, requestedLanguage: input.language, ...(threaded ? { owner: input.owner } : {}) },
         {
           context: context as GuichetContext & Record<string, unknown>,
           streamMode: onEvent ? ["values", "custom"] : ["values"],
-          ...(input.threadId ? { configurable: { thread_id: input.threadId } } : {}),
+          // A thread is checkpointed once, when the run ends: the stored state holds only the guard's redacted text.
+          ...(threaded ? { configurable: { thread_id: input.threadId }, durability: "exit" as const } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         },
       );
@@ -136,6 +144,8 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       timings,
       ...(capabilities.llm ? { usage: summarizeUsage(state.usage ?? []) } : {}),
       cache: state.cacheOutcome.status,
+      ...(input.threadId && input.owner ? { thread_id: input.threadId } : {}),
+      ...(state.understoodAs ? { understood_as: state.understoodAs } : {}),
       ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
     };
   });

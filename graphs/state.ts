@@ -1,7 +1,7 @@
 import type { QuestionClass } from "../tools/answer/question-class.js";
 import { Annotation } from "@langchain/langgraph";
 import type { Draft } from "../tools/answer/grounded.js";
-import type { Passage, Reply } from "../tools/answer/types.js";
+import type { Citation, Passage, Reply } from "../tools/answer/types.js";
 import type { GuardReason } from "../tools/guard/inspect.js";
 import type { PiiType } from "../tools/guard/pii.js";
 
@@ -23,11 +23,25 @@ export interface Refusal {
 
 export type RefusalReason = GuardReason;
 
+/** One answered question of a conversation, as kept in its thread (redacted text only). */
+export interface Turn {
+  question: string;
+  understood_as: string;
+  answer: string;
+  citations: Citation[];
+  language: string;
+  at: string;
+  /** Where this turn's answer was cached, so that erasing the thread erases it there too. */
+  cache_key?: string;
+}
+
 /** Input of a graph run: what the caller says. */
 export const InputState = Annotation.Root({
   question: Annotation<string>,
   /** Language the caller asked for (ISO 639-1); detected from the question when absent. */
   requestedLanguage: Annotation<string | undefined>,
+  /** Who the conversation belongs to (API key name or JWT subject); set only on runs of a thread. */
+  owner: Annotation<string | undefined>({ reducer: (kept, next) => kept ?? next, default: () => undefined }),
 });
 
 /** The one state every node reads from and writes to. */
@@ -54,6 +68,10 @@ export const GuichetState = Annotation.Root({
     reducer: (acc, next) => [...acc.filter((p) => !next.some((n) => n.index === p.index)), ...next],
     default: () => [],
   }),
+  /** The conversation so far (threads only; kept by the checkpointer between runs). */
+  turns: Annotation<Turn[]>({ reducer: (acc, next) => [...(acc ?? []), ...(next ?? [])], default: () => [] }),
+  /** The standalone question this run answers (a follow-up rewritten from the conversation; else the question). */
+  understoodAs: Annotation<string>({ reducer: (_, next) => next, default: () => "" }),
   /** What the answer cache did for this run (`bypass`: not looked up). */
   cacheOutcome: Annotation<CacheOutcome>({ reducer: (_, next) => next, default: () => ({ status: "bypass" }) }),
   refusal: Annotation<Refusal | null>({ reducer: (_, next) => next, default: () => null }),
@@ -102,6 +120,7 @@ export const OutputState = Annotation.Root({
   passages: GuichetState.spec.passages,
   reply: GuichetState.spec.reply,
   cacheOutcome: GuichetState.spec.cacheOutcome,
+  understoodAs: GuichetState.spec.understoodAs,
   timings: GuichetState.spec.timings,
   degradations: GuichetState.spec.degradations,
   usage: GuichetState.spec.usage,

@@ -20,6 +20,8 @@ import { tracer } from "../tools/telemetry/tracing.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
 import { loadShedOf, readiness } from "./readiness.js";
+import { addThreadRoutes, checkedThreadId, ownerOf, threadProblem } from "./thread-routes.js";
+import type { Threads } from "../tools/threads/threads.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { describeIssues, invokeBodySchema } from "./schemas.js";
 
@@ -36,6 +38,8 @@ export interface AppOptions {
   auth?: AuthConfig;
   /** Default: no rate limit. startServer always passes one. */
   rateLimiter?: RateLimiter;
+  /** Conversations (thread_id, /threads routes); absent: off. */
+  threads?: Threads;
   /** Browser origins allowed (default none: no CORS headers). */
   cors?: { origins: string[]; credentials: boolean };
 }
@@ -47,6 +51,7 @@ const ROUTES: Record<string, string[]> = {
   "/health": ["GET", "HEAD"],
   "/ready": ["GET", "HEAD"],
 };
+const THREAD_ROUTE_METHODS = ["GET", "HEAD", "DELETE"];
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -101,6 +106,16 @@ export function createApp(options: AppOptions) {
     }
     const parsed = bodySchema.safeParse(req.body);
     if (!parsed.success) throw problems.invalidRequest(describeIssues(parsed.error));
+    const threadId = parsed.data.thread_id === undefined ? undefined : checkedThreadId(parsed.data.thread_id, "thread_id");
+    const threads = options.threads;
+    if (threadId !== undefined) {
+      if (!threads) throw problems.threadsOff();
+      try {
+        await threads.prepare(threadId, ownerOf(req));
+      } catch (error) {
+        throw threadProblem(error) ?? error;
+      }
+    }
     const timeout = AbortSignal.timeout(options.requestTimeoutMs);
     const gone = new AbortController();
     res.on("close", () => {
@@ -109,11 +124,11 @@ export function createApp(options: AppOptions) {
     const signal = AbortSignal.any([timeout, gone.signal]);
     try {
       return await runGuichet(
-        options.graph,
+        threadId !== undefined && threads ? threads.graph : options.graph,
         {
           question: parsed.data.question,
           ...(parsed.data.language ? { language: parsed.data.language } : {}),
-          ...(parsed.data.thread_id ? { threadId: parsed.data.thread_id } : {}),
+          ...(threadId !== undefined ? { threadId, owner: ownerOf(req) } : {}),
         },
         {
           capabilities: options.capabilities,
@@ -129,7 +144,7 @@ export function createApp(options: AppOptions) {
     } catch (error) {
       if (timeout.aborted) throw problems.timeout(options.requestTimeoutMs);
       if (gone.signal.aborted) throw problems.invalidRequest("the request was aborted by the client");
-      throw error;
+      throw threadProblem(error) ?? error;
     }
   };
   const json = express.json({ limit: BODY_LIMIT, strict: false, type: () => true });
@@ -166,8 +181,11 @@ export function createApp(options: AppOptions) {
     res.end();
   });
 
+  addThreadRoutes(app, options.threads, guarded);
+
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const allowed = ROUTES[req.path.toLowerCase().replace(/(?<=.)\/+$/, "")];
+    const path = req.path.toLowerCase().replace(/(?<=.)\/+$/, "");
+    const allowed = ROUTES[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined);
     next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
   });
   app.use(errorHandler(options.logger));
@@ -206,7 +224,7 @@ function corsPolicy(config: { origins: string[]; credentials: boolean }) {
   return cors({
     origin: config.origins.includes("*") ? "*" : config.origins,
     credentials: config.credentials,
-    methods: ["GET", "HEAD", "POST"],
+    methods: ["GET", "HEAD", "POST", "DELETE"],
     allowedHeaders: ["Content-Type", "Authorization", "X-API-Key", "X-Request-Id", "traceparent", "tracestate"],
     exposedHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After", "WWW-Authenticate"],
     maxAge: 600,

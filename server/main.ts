@@ -11,6 +11,8 @@ import { createAnswerCache } from "../tools/cache/create.js";
 import { llmShed } from "../tools/llm/metrics.js";
 import { LlmAdmission } from "../tools/llm/admission.js";
 import { connectRedis } from "../tools/redis-connection.js";
+import { openThreadStore } from "../tools/threads/store.js";
+import { Threads } from "../tools/threads/threads.js";
 import { startTelemetry } from "./telemetry.js";
 
 export interface RunningServer {
@@ -45,6 +47,25 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger, ...(redis ? { redis } : {}) });
   const answerCache = createAnswerCache(config, capabilities, logger, redis);
   if (answerCache) capabilities.answerCache = answerCache;
+  const threadStore = await openThreadStore(config.threads, logger);
+  const threads = threadStore
+    ? new Threads(threadStore, buildGraph({ checkpointer: threadStore.saver }), config.threads.retentionMs, (keys) =>
+        answerCache ? answerCache.forget(keys) : Promise.resolve(),
+      )
+    : undefined;
+  logger.info(
+    { threads: threadStore?.kind ?? "off", retention_days: config.threads.retentionMs / 86_400_000 },
+    threadStore ? `conversations kept in ${threadStore.kind}` : "conversations off",
+  );
+  // Expired conversations are erased at start-up and every hour, not only when someone asks for them.
+  const sweep = () =>
+    void threads
+      ?.sweep()
+      .then((erased) => erased > 0 && logger.info({ erased }, "threads: expired conversations erased"))
+      .catch(() => logger.warn("threads: expiry sweep failed (store unreachable); retried in an hour"));
+  sweep();
+  const sweeper = setInterval(sweep, 3_600_000);
+  sweeper.unref();
   if (capabilities.llm) capabilities.llmAdmission = new LlmAdmission(config.llmQueue, (reason) => llmShed.add(reason));
   logger.info(
     answerCache
@@ -77,6 +98,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     version: packageVersion(),
     auth: config.auth,
     rateLimiter,
+    ...(threads ? { threads } : {}),
     cors: config.cors,
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -104,6 +126,8 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
       clearTimeout(timer);
       await rateLimiter.close();
       await answerCache?.backend.close();
+      clearInterval(sweeper);
+      await threadStore?.close().catch(() => undefined);
       try {
         redis?.destroy();
       } catch {

@@ -68,6 +68,14 @@ export const problems = {
     new HttpProblem(503, "overloaded", "Too busy to answer now", `${detail}; retry in ${retryAfterS} s`, {
       "Retry-After": String(retryAfterS),
     }),
+  notFoundThread: (threadId: string) =>
+    new HttpProblem(404, "thread-not-found", "No such conversation", `no conversation "${threadId}" for this caller`),
+  threadsUnavailable: (retryAfterS: number) =>
+    new HttpProblem(503, "threads-unavailable", "Conversations unavailable", `the conversation store is unreachable; retry in ${retryAfterS} s (questions without a thread_id are answered)`, {
+      "Retry-After": String(retryAfterS),
+    }),
+  threadsOff: () =>
+    new HttpProblem(400, "threads-off", "Conversations are off", "this server keeps no conversations (GUICHET_THREADS=off): ask without thread_id"),
   internal: () =>
     new HttpProblem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged"),
 };

@@ -13,8 +13,8 @@ export interface ReadinessReport {
  * per instance, with the LLM's breaker open answers are extractive, so the instance still serves (200,
  * "degraded" checks); a load balancer takes it out only when it cannot answer at all (503).
  */
-export function readiness(options: Pick<AppOptions, "capabilities" | "rateLimiter">): ReadinessReport {
-  const { capabilities, rateLimiter } = options;
+export function readiness(options: Pick<AppOptions, "capabilities" | "rateLimiter" | "threads">): ReadinessReport {
+  const { capabilities, rateLimiter, threads } = options;
   const chunks = capabilities.search.chunks.length;
   const checks: Record<string, Check> = {
     index: chunks > 0 ? { status: "ok", fiches: capabilities.snapshot.fiches, chunks } : { status: "down", detail: "no index loaded" },
@@ -37,6 +37,12 @@ export function readiness(options: Pick<AppOptions, "capabilities" | "rateLimite
   } else {
     checks.llm = { status: "off" };
   }
+  const store = threads?.store.status();
+  checks.threads = store
+    ? store.reachable
+      ? { status: "ok", backend: store.kind }
+      : { status: "degraded", backend: store.kind, detail: "unreachable: thread routes answer 503, other questions are answered" }
+    : { status: "off" };
   checks.queue = capabilities.llmAdmission ? { status: "ok", ...capabilities.llmAdmission.status() } : { status: "off" };
   return { ready: checks.index!.status === "ok", checks };
 }

@@ -209,7 +209,7 @@ describe("answer node with parts", () => {
     );
     const base = {
       question: "Combien coûte un passeport ?", requestedLanguage: undefined, normalizedQuestion: "Combien coûte un passeport ?",
-      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, questionClass: null, distress: false, redacted: [], draft: null, usage: [], refusal: null, reply: null, cacheOutcome: { status: "bypass" as const },
+      language: "fr", questionLanguage: "fr", questionTranslation: "none" as const, questionClass: null, distress: false, redacted: [], draft: null, usage: [], refusal: null, reply: null, cacheOutcome: { status: "bypass" as const }, turns: [], understoodAs: "", owner: undefined,
       timings: {}, degradations: [], passages: passport.passages,
     };
     const config = { context: { capabilities: caps } };
@@ -235,7 +235,7 @@ describe("understand node", () => {
     const update = await understand(
       {
         question: "123 ?", requestedLanguage: undefined, normalizedQuestion: "123 ?", language: "fr", questionLanguage: "fr",
-        questionTranslation: "none", questionClass: null, distress: false, redacted: [], draft: null, usage: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, cacheOutcome: { status: "bypass" }, timings: {}, degradations: [],
+        questionTranslation: "none", questionClass: null, distress: false, redacted: [], draft: null, usage: [], subQuestions: [], parts: [], refusal: null, passages: [], reply: null, cacheOutcome: { status: "bypass" }, turns: [], understoodAs: "", owner: undefined, timings: {}, degradations: [],
       },
       { context: { capabilities: caps } },
     );

@@ -61,7 +61,7 @@ describe("POST /stream", () => {
     expect(kinds.at(-2)).toBe("citations");
     const progress = events.filter((e) => e.event === "progress").map((e) => `${String(e.data.node)}:${String(e.data.status)}`);
     expect(progress).toEqual([
-      "guard:started", "guard:finished", "understand:started", "understand:finished",
+      "guard:started", "guard:finished", "cache:started", "cache:finished", "understand:started", "understand:finished",
       "retrieve:started", "retrieve:finished",
       // verify is a step inside the answer node (one graph step less per run).
       "answer:started", "verify:started", "verify:finished", "answer:finished",
@@ -107,7 +107,7 @@ describe("POST /stream", () => {
     expect(tokens).toHaveLength(1);
     expect(tokens[0]!.data.text).toBe(final.data.answer);
     expect(final.data.usage).toBeUndefined();
-    expect(events.filter((e) => e.event === "progress")).toHaveLength(8);
+    expect(events.filter((e) => e.event === "progress")).toHaveLength(10);
   });
 
   it("announces a reset and sends the extractive answer when the endpoint fails mid-stream", async () => {

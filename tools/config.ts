@@ -5,6 +5,7 @@ import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
 import { llmSettings, type LlmSettings } from "./llm/settings.js";
 import { SEMANTIC_THRESHOLD, type CacheConfig } from "./cache/settings.js";
 import type { AdmissionSettings } from "./llm/admission.js";
+import type { ThreadsConfig } from "./threads/store.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
@@ -109,6 +110,12 @@ const EnvSchema = z.object({
     .default(SEMANTIC_THRESHOLD),
   GUICHET_CACHE_LOCK_MS: positiveInt(30_000),
   GUICHET_CACHE_WAIT_MS: positiveInt(10_000),
+  // Conversations (docs/conversations.md): PostgreSQL when DATABASE_URL is set, else a SQLite file.
+  GUICHET_THREADS: z.enum(["sqlite", "postgres", "off"]).optional(),
+  DATABASE_URL: z.url().optional(),
+  GUICHET_THREADS_SQLITE: z.string().min(1).default("data/threads.sqlite"),
+  GUICHET_THREADS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("guichet"),
+  GUICHET_THREAD_RETENTION_DAYS: positiveInt(30),
   GUICHET_CORS_ORIGINS: z.string().optional(),
   GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
 });
@@ -149,6 +156,7 @@ export interface AppConfig {
   rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
   cache: CacheConfig;
   llmQueue: AdmissionSettings;
+  threads: ThreadsConfig;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
@@ -226,6 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push(`GUICHET_CORS_ORIGINS: "${origin}" is not an origin such as https://example.fr (scheme and host, no path)`);
     }
   }
+  if (cleaned.GUICHET_THREADS === "postgres" && !cleaned.DATABASE_URL) {
+    problems.push("GUICHET_THREADS: \"postgres\" needs DATABASE_URL (or use \"sqlite\")");
+  }
   if (cleaned.GUICHET_CACHE === "redis" && !cleaned.GUICHET_REDIS_URL) {
     problems.push("GUICHET_CACHE: \"redis\" needs GUICHET_REDIS_URL (or use \"memory\")");
   }
@@ -298,6 +309,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       threshold: e.GUICHET_CACHE_SEMANTIC_THRESHOLD === "off" ? null : e.GUICHET_CACHE_SEMANTIC_THRESHOLD,
       lockMs: e.GUICHET_CACHE_LOCK_MS,
       waitMs: e.GUICHET_CACHE_WAIT_MS,
+    },
+    threads: {
+      backend: e.GUICHET_THREADS ?? (e.DATABASE_URL ? "postgres" : "sqlite"),
+      sqlitePath: e.GUICHET_THREADS_SQLITE === ":memory:" ? ":memory:" : resolve(e.GUICHET_THREADS_SQLITE),
+      ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+      schema: e.GUICHET_THREADS_SCHEMA,
+      retentionMs: e.GUICHET_THREAD_RETENTION_DAYS * 86_400_000,
     },
     llmQueue: {
       concurrency: e.GUICHET_LLM_CONCURRENCY,

@@ -91,6 +91,11 @@ export class AnswerCache<T> {
     await this.release(ticket);
   }
 
+  /** Erases entries by key (the answers a deleted conversation stored). */
+  async forget(keys: string[]): Promise<void> {
+    for (const key of keys) await this.backend.delete(key);
+  }
+
   /** Frees the lock of a run whose answer is not kept (refused, degraded, failed). */
   async release(ticket: CacheTicket): Promise<void> {
     if (ticket.token !== null) await this.backend.unlock(ticket.key, ticket.token);

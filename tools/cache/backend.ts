@@ -34,6 +34,8 @@ export interface CacheBackend<T> {
   lock(key: string, ms: number): Promise<string | null>;
   unlock(key: string, token: string): Promise<void>;
   isLocked(key: string): Promise<boolean>;
+  /** Removes one entry (erasure of the conversation that made it). */
+  delete(key: string): Promise<void>;
   /** Removes every entry (tests and operators). */
   clear(): Promise<void>;
   status(): { kind: "memory" | "redis"; reachable: boolean; entries?: number };

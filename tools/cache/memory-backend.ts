@@ -80,6 +80,10 @@ export class MemoryCacheBackend<T> implements CacheBackend<T> {
     return held !== undefined && held.until > Date.now();
   }
 
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
   async clear(): Promise<void> {
     this.entries.clear();
     this.buckets.clear();

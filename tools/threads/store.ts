@@ -1,0 +1,91 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Logger } from "pino";
+
+export interface ThreadsConfig {
+  /** "sqlite" (a file, one instance) or "postgres" (shared by every instance, with DATABASE_URL). */
+  backend: "sqlite" | "postgres" | "off";
+  sqlitePath: string;
+  databaseUrl?: string;
+  schema: string;
+  retentionMs: number;
+}
+
+/** The storage of conversations is down: thread routes answer 503 with Retry-After, other questions go on. */
+export class ThreadStoreUnavailableError extends Error {
+  readonly retryAfterS = 5;
+  constructor(cause: unknown) {
+    super("the conversation store is unreachable", { cause });
+    this.name = "ThreadStoreUnavailableError";
+  }
+}
+
+/**
+ * The LangGraph checkpointer that keeps conversations, and what the server needs around it: a cheap check that it
+ * answers (before a thread run, and for `/ready`), erasure, and closing.
+ */
+export interface ThreadStore {
+  readonly kind: "sqlite" | "postgres";
+  readonly saver: BaseCheckpointSaver;
+  /** Resolves when the store answers; rejects with ThreadStoreUnavailableError otherwise. */
+  check(): Promise<void>;
+  status(): { kind: "sqlite" | "postgres"; reachable: boolean };
+  close(): Promise<void>;
+}
+
+export async function openThreadStore(config: ThreadsConfig, logger: Logger): Promise<ThreadStore | undefined> {
+  if (config.backend === "off") return undefined;
+  if (config.backend === "postgres") return openPostgres(config, logger);
+  const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
+  if (config.sqlitePath !== ":memory:") mkdirSync(dirname(config.sqlitePath), { recursive: true });
+  const saver = SqliteSaver.fromConnString(config.sqlitePath);
+  return {
+    kind: "sqlite",
+    saver,
+    check: async () => undefined,
+    status: () => ({ kind: "sqlite", reachable: true }),
+    close: async () => {
+      (saver as unknown as { db: { close(): void } }).db.close();
+    },
+  };
+}
+
+async function openPostgres(config: ThreadsConfig, logger: Logger): Promise<ThreadStore> {
+  const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
+  const { default: pg } = await import("pg");
+  // Short timeouts: a PostgreSQL that is down must fail a thread request at once, not hold it.
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, connectionTimeoutMillis: 1_000, max: 10, idleTimeoutMillis: 30_000 });
+  let reachable = false;
+  pool.on("error", (error) => {
+    if (reachable) logger.warn({ err: { message: error.message } }, "threads: PostgreSQL connection lost");
+    reachable = false;
+  });
+  const saver = new PostgresSaver(pool, undefined, { schema: config.schema });
+  let setUp: Promise<void> | undefined;
+  const check = async () => {
+    try {
+      // Tables are created on first contact (and again after a failed attempt), not at start-up only.
+      setUp ??= saver.setup().catch((error: unknown) => {
+        setUp = undefined;
+        throw error;
+      });
+      await setUp;
+      await pool.query("SELECT 1");
+      if (!reachable) logger.info("threads: PostgreSQL reachable");
+      reachable = true;
+    } catch (error) {
+      if (reachable) logger.warn({ err: { message: (error as Error).message } }, "threads: PostgreSQL unreachable");
+      reachable = false;
+      throw new ThreadStoreUnavailableError(error);
+    }
+  };
+  await check().catch(() => logger.warn("threads: PostgreSQL unreachable at start-up; thread routes answer 503 until it is back"));
+  return {
+    kind: "postgres",
+    saver,
+    check,
+    status: () => ({ kind: "postgres", reachable }),
+    close: () => pool.end(),
+  };
+}
