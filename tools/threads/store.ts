@@ -30,6 +30,8 @@ export interface ThreadStore {
   readonly saver: BaseCheckpointSaver;
   /** Resolves when the store answers; rejects with ThreadStoreUnavailableError otherwise. */
   check(): Promise<void>;
+  /** After an erasure: makes sure the deleted rows are gone from the files too, not only unlinked. */
+  scrub(): Promise<void>;
   status(): { kind: "sqlite" | "postgres"; reachable: boolean };
   close(): Promise<void>;
 }
@@ -40,14 +42,19 @@ export async function openThreadStore(config: ThreadsConfig, logger: Logger): Pr
   const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
   if (config.sqlitePath !== ":memory:") mkdirSync(dirname(config.sqlitePath), { recursive: true });
   const saver = SqliteSaver.fromConnString(config.sqlitePath);
+  const db = (saver as unknown as { db: { pragma(sql: string): unknown; close(): void } }).db;
+  // Erasure must erase: deleted rows are overwritten with zeros, not left in free pages.
+  db.pragma("secure_delete = ON");
   return {
     kind: "sqlite",
     saver,
     check: async () => undefined,
-    status: () => ({ kind: "sqlite", reachable: true }),
-    close: async () => {
-      (saver as unknown as { db: { close(): void } }).db.close();
+    scrub: async () => {
+      // Old page images wait in the write-ahead log until a checkpoint: fold it in and truncate it now.
+      db.pragma("wal_checkpoint(TRUNCATE)");
     },
+    status: () => ({ kind: "sqlite", reachable: true }),
+    close: async () => db.close(),
   };
 }
 
@@ -85,6 +92,8 @@ async function openPostgres(config: ThreadsConfig, logger: Logger): Promise<Thre
     kind: "postgres",
     saver,
     check,
+    // PostgreSQL's deleted tuples are unreachable at once and reclaimed by (auto)vacuum.
+    scrub: async () => undefined,
     status: () => ({ kind: "postgres", reachable }),
     close: () => pool.end(),
   };

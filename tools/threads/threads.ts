@@ -96,6 +96,7 @@ export class Threads {
 
   private async wipe(threadId: string, turns: Turn[]): Promise<void> {
     await this.store.saver.deleteThread(threadId);
+    await this.store.scrub();
     await this.eraseCached(turns.map((t) => t.cache_key).filter((k): k is string => k !== undefined));
   }
 }
