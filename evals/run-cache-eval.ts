@@ -36,11 +36,13 @@ export async function cacheEvalMain(argv: string[], io: CliIo): Promise<number> 
   const program = new Command("eval:cache")
     .option("--pairs <file>", "JSON lines {id, a, b, same, kind, split}", "evals/datasets/cache-pairs-core.jsonl")
     .option("--max-false-hits <rate>", "false-hit rate allowed on dev near-misses", "0.01")
+    .option("--held-out <file>", "more pairs, all scored at the thresholds chosen on dev", "evals/datasets/cache-pairs-fresh.jsonl")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stderr.write(s), writeErr: (s) => io.stderr.write(s) });
   program.parse(argv, { from: "user" });
-  const opts = program.opts<{ pairs: string; maxFalseHits: string }>();
+  const opts = program.opts<{ pairs: string; maxFalseHits: string; heldOut: string }>();
   const pairs = loadCachePairs(opts.pairs);
+  const heldOut = opts.heldOut ? loadCachePairs(opts.heldOut) : [];
   const session = await openSession(io.env, (message) => void writeLine(io.stderr, message), false);
   const { lexical, dense } = session.capabilities.search;
   const termWeight = cacheTermWeight(lexical);
@@ -62,16 +64,25 @@ export async function cacheEvalMain(argv: string[], io: CliIo): Promise<number> 
   const rows: string[] = [];
   const kinds = [...new Set(pairs.filter((p) => !p.same).map((p) => p.kind))].sort();
   const kindRows: string[] = [];
+  const freshKindRows: string[] = [];
   for (const [name, score] of similarities) {
     const scored = (split: "dev" | "test"): PairScore[] => pairs.filter((p) => p.split === split).map((pair) => ({ pair, similarity: score(pair) }));
     const dev = scored("dev");
     const test = scored("test");
     const chosen = chooseThreshold(dev, rate);
     const onTest: ThresholdFigures = figuresAt(test, chosen.threshold);
+    const fresh = figuresAt(heldOut.map((pair) => ({ pair, similarity: score(pair) })), chosen.threshold);
     rows.push(
       `| ${name} | ${chosen.threshold.toFixed(3)} | ${pct(chosen.hits, chosen.paraphrases)} | ${pct(chosen.falseHits, chosen.nearMisses)} | ` +
-        `${pct(onTest.hits, onTest.paraphrases)} | ${pct(onTest.falseHits, onTest.nearMisses)} (${onTest.falseHits}/${onTest.nearMisses}) |`,
+        `${pct(onTest.hits, onTest.paraphrases)} | ${pct(onTest.falseHits, onTest.nearMisses)} (${onTest.falseHits}/${onTest.nearMisses}) | ` +
+        `${pct(fresh.hits, fresh.paraphrases)} | ${pct(fresh.falseHits, fresh.nearMisses)} (${fresh.falseHits}/${fresh.nearMisses}) |`,
     );
+    if (freshKindRows.length === 0) {
+      for (const kind of [...new Set(heldOut.filter((p) => !p.same).map((p) => p.kind))].sort()) {
+        const k = heldOut.filter((p) => !p.same && p.kind === kind);
+        freshKindRows.push(`| ${kind} | ${k.length} | ${k.filter((p) => score(p) >= chosen.threshold).length} |`);
+      }
+    }
     if (kindRows.length === 0) {
       for (const kind of kinds) {
         const k = test.filter((s) => !s.pair.same && s.pair.kind === kind);
@@ -86,8 +97,10 @@ export async function cacheEvalMain(argv: string[], io: CliIo): Promise<number> 
       `${opts.pairs}: dev ${count("dev", true)} paraphrases + ${count("dev", false)} near-misses, test ${count("test", true)} + ${count("test", false)}`,
       `threshold in use (tools/cache/settings.ts): ${SEMANTIC_THRESHOLD}`,
       "",
-      "| similarity | threshold (dev) | dev hits | dev false hits | test hits | test false hits |",
-      "|---|---|---|---|---|---|",
+      `held out: ${opts.heldOut} (${heldOut.filter((p) => p.same).length} paraphrases + ${heldOut.filter((p) => !p.same).length} near-misses, written apart, never tuned on)`,
+      "",
+      "| similarity | threshold (dev) | dev hits | dev false hits | test hits | test false hits | held-out hits | held-out false hits |",
+      "|---|---|---|---|---|---|---|---|",
       ...rows,
       "",
       "Test near-misses served at the chosen threshold, by kind (similarity in use):",
@@ -95,6 +108,12 @@ export async function cacheEvalMain(argv: string[], io: CliIo): Promise<number> 
       "| kind | n | false hits |",
       "|---|---|---|",
       ...kindRows,
+      "",
+      "Held-out near-misses served, by kind (similarity in use):",
+      "",
+      "| kind | n | false hits |",
+      "|---|---|---|",
+      ...freshKindRows,
     ].join("\n"),
   );
   return 0;

@@ -45,6 +45,7 @@ describe("loadConfig", () => {
         threshold: SEMANTIC_THRESHOLD, lockMs: 30_000, waitMs: 10_000,
       },
       llmQueue: { concurrency: 8, queueLength: 32, minRemainingMs: 1000 },
+      threads: { backend: "sqlite", sqlitePath: resolve("data/threads.sqlite"), schema: "guichet", retentionMs: 30 * 86_400_000 },
       cors: { origins: [], credentials: false },
     });
   });
@@ -88,6 +89,10 @@ describe("loadConfig", () => {
         GUICHET_LLM_CONCURRENCY: "2",
         GUICHET_LLM_QUEUE: "0",
         GUICHET_LLM_QUEUE_MIN_REMAINING_MS: "500",
+        DATABASE_URL: "postgres://u@db:5432/guichet",
+        GUICHET_THREADS_SQLITE: ":memory:",
+        GUICHET_THREADS_SCHEMA: "g2",
+        GUICHET_THREAD_RETENTION_DAYS: "7",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -121,6 +126,7 @@ describe("loadConfig", () => {
       },
       rateLimit: { perMinute: 20, redisUrl: "redis://127.0.0.1:6379", prefix: "rl:" },
       llmQueue: { concurrency: 2, queueLength: 0, minRemainingMs: 500 },
+      threads: { backend: "postgres", sqlitePath: ":memory:", databaseUrl: "postgres://u@db:5432/guichet", schema: "g2", retentionMs: 7 * 86_400_000 },
       cache: { backend: "redis", ttlMs: 60_000, maxEntries: 100, maxBytes: 2 * 1024 * 1024, prefix: "c:", threshold: null, lockMs: 5000, waitMs: 1000 },
       cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
     });
@@ -131,6 +137,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ GUICHET_CACHE_SEMANTIC_THRESHOLD: "1.5" })).toThrow(/GUICHET_CACHE_SEMANTIC_THRESHOLD/);
     expect(() => loadConfig({ GUICHET_CACHE: "disk" })).toThrow(/GUICHET_CACHE/);
     expect(loadConfig({ GUICHET_CACHE: "off" }).cache.backend).toBe("off");
+    expect(() => loadConfig({ GUICHET_THREADS: "postgres" })).toThrow(/GUICHET_THREADS: "postgres" needs DATABASE_URL/);
+    expect(() => loadConfig({ GUICHET_THREADS_SCHEMA: "Bad-Schema" })).toThrow(/GUICHET_THREADS_SCHEMA/);
   });
 
   it("treats empty values as unset", () => {

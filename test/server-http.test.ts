@@ -122,8 +122,10 @@ describe("POST /invoke: answers", () => {
     expect(res.body).toMatchObject({ language: "en", degraded: ["translation_unavailable"] });
   });
 
-  it("accepts a thread id, ignores unknown fields, and JSON sent as application/problem+json or with a charset", async () => {
-    expect((await invoke({ question: "carte Vitale", thread_id: "abc", extra: 1 })).status).toBe(200);
+  it("ignores unknown fields, accepts JSON sent as application/problem+json or with a charset, and says when threads are off", async () => {
+    expect((await invoke({ question: "carte Vitale", extra: 1 })).status).toBe(200);
+    const threadsOff = await invoke({ question: "carte Vitale", thread_id: "abc" });
+    expectProblem(threadsOff, 400, "threads-off", "this server keeps no conversations (GUICHET_THREADS=off): ask without thread_id");
     const res = await request(app)
       .post("/invoke")
       .set("Content-Type", "application/merge-patch+json; charset=utf-8")
