@@ -51,7 +51,7 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 60_
     logs: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
@@ -80,7 +80,7 @@ export async function startRedis(port?: number): Promise<{ port: number; url: st
     url: `redis://127.0.0.1:${chosen}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGKILL");
       }),

@@ -81,6 +81,8 @@ export class AnswerCache<T> {
         ticket.token = await this.backend.lock(key, this.options.lockMs);
         if (ticket.token !== null) return { kind: "miss", ticket };
       }
+      // The store went away while we waited: nobody's answer will arrive through it.
+      if (!this.backend.status().reachable) return { kind: "miss", ticket };
     }
     return { kind: "miss", ticket };
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Logger } from "pino";
+import { openSqliteDatabase } from "./sqlite-database.js";
 
 export interface ThreadsConfig {
   /** "sqlite" (a file, one instance) or "postgres" (shared by every instance, with DATABASE_URL). */
@@ -41,8 +42,8 @@ export async function openThreadStore(config: ThreadsConfig, logger: Logger): Pr
   if (config.backend === "postgres") return openPostgres(config, logger);
   const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
   if (config.sqlitePath !== ":memory:") mkdirSync(dirname(config.sqlitePath), { recursive: true });
-  const saver = SqliteSaver.fromConnString(config.sqlitePath);
-  const db = (saver as unknown as { db: { pragma(sql: string): unknown; close(): void } }).db;
+  const db = openSqliteDatabase(config.sqlitePath);
+  const saver = new SqliteSaver(db as unknown as ConstructorParameters<typeof SqliteSaver>[0]);
   // Erasure must erase: deleted rows are overwritten with zeros, not left in free pages.
   db.pragma("secure_delete = ON");
   return {
