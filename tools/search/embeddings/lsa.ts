@@ -1,6 +1,7 @@
 import { Embeddings } from "@langchain/core/embeddings";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { analyze } from "../analyzer.js";
+import { seededRandom } from "../../random.js";
 
 /**
  * Offline dense embeddings learnt from the corpus itself at ingest time: latent semantic analysis
@@ -135,16 +136,10 @@ function tfidfRows(documents: string[][], index: Map<string, number>, idf: numbe
   return { rowPtr, cols: Int32Array.from(cols), vals: Float64Array.from(vals), rows: documents.length, cols_: index.size };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so that a build is reproducible. */
+/** Centred deterministic numbers, so that a build is reproducible. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = seededRandom(seed);
+  return () => next() - 0.5;
 }
 
 /** Y = A·X, with X dense (cols × l, row-major). */
