@@ -319,7 +319,7 @@ export async function llmBenchMain(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** A child process running this file in one of its serving modes; `ready` gives the URLs it prints. */
-function startChild(args: string[], nodeFlags: string[]): { ready: Promise<string[]>; stop: () => Promise<void> } {
+export function startChild(args: string[], nodeFlags: string[]): { ready: Promise<string[]>; stop: () => Promise<void> } {
   const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "bench/llm-bench.ts", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });

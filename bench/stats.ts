@@ -10,11 +10,12 @@ export interface Summary {
   n: number;
   p50: number;
   p95: number;
+  p99: number;
   max: number;
 }
 
 export function summarize(samples: number[]): Summary {
-  return { n: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), max: percentile(samples, 100) };
+  return { n: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), max: percentile(samples, 100) };
 }
 
 export function fmt(ms: number, digits = 2): string {

@@ -2,7 +2,7 @@ import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/lan
 import { contextualize } from "../nodes/contextualize.js";
 import { remember } from "../nodes/remember.js";
 import { answer } from "../nodes/answer.js";
-import { cacheLookup, routeAfterCache } from "../nodes/cache.js";
+import { cacheLookup, cachePeek, routeAfterCache } from "../nodes/cache.js";
 import { guard } from "../nodes/guard.js";
 import { routeAfterPlan } from "../nodes/plan.js";
 import { retrievePart } from "../nodes/retrieve-part.js";
@@ -11,7 +11,7 @@ import { refuse } from "../nodes/refuse.js";
 import { retrieve } from "../nodes/retrieve.js";
 import { translate } from "../nodes/translate.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
-import { GuichetState, InputState, OutputState, type GuichetStateType } from "./state.js";
+import { GuichetState, InputState, OutputState, type GuichetStateType, type GuichetUpdate } from "./state.js";
 
 /**
  * After the guard: refused questions go to `refuse`; in a thread the question is first read against the
@@ -32,26 +32,30 @@ export function routeToTranslation(state: GuichetStateType): "translate" | "reme
   return state.language === "fr" ? finish(state) : "translate";
 }
 
+/** The guard node with its span attributes (also called before the graph by graphs/exact-hit.ts). */
+export const guardNode = tracedNode("guard", guard, (update) => ({
+  "guichet.refused": Boolean(update.refusal),
+  ...(update.refusal ? { "guichet.refusal_reason": update.refusal.reason } : {}),
+  "guichet.redacted": update.redacted ?? [],
+  "guichet.language": update.language ?? "",
+}));
+
+const describeCache = (update: GuichetUpdate) => ({
+  "guichet.cache": update.cacheOutcome?.status ?? "bypass",
+  ...(update.cacheOutcome?.status === "semantic" ? { "guichet.cache_similarity": update.cacheOutcome.similarity } : {}),
+});
+
+const cacheNode = tracedNode("cache", cacheLookup, describeCache);
+
+/** The exact layer alone, under the same span name as the graph's `cache` node. */
+export const cachePeekNode = tracedNode("cache", cachePeek, describeCache);
+
 /** Without a checkpointer the graph keeps nothing between runs; with one, runs given a thread_id continue it. */
 export function buildGraph(options: { checkpointer?: BaseCheckpointSaver } = {}) {
   const builder = new StateGraph({ input: InputState, output: OutputState, stateSchema: GuichetState })
-    .addNode(
-      "guard",
-      tracedNode("guard", guard, (update) => ({
-        "guichet.refused": Boolean(update.refusal),
-        ...(update.refusal ? { "guichet.refusal_reason": update.refusal.reason } : {}),
-        "guichet.redacted": update.redacted ?? [],
-        "guichet.language": update.language ?? "",
-      })),
-    )
+    .addNode("guard", guardNode)
     .addNode("refuse", tracedNode("refuse", refuse))
-    .addNode(
-      "cache",
-      tracedNode("cache", cacheLookup, (update) => ({
-        "guichet.cache": update.cacheOutcome?.status ?? "bypass",
-        ...(update.cacheOutcome?.status === "semantic" ? { "guichet.cache_similarity": update.cacheOutcome.similarity } : {}),
-      })),
-    )
+    .addNode("cache", cacheNode)
     .addNode(
       "understand",
       tracedNode("understand", understand, (update) => ({

@@ -8,6 +8,7 @@ import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
 import { traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
 import type { Capabilities } from "./capabilities.js";
 import type { GuichetConfiguration, GuichetContext, NodeEvent } from "./configuration.js";
+import { exactHitBeforeGraph } from "./exact-hit.js";
 import type { GuichetGraph } from "./guichet.js";
 import type { GuichetStateType, RefusalReason } from "./state.js";
 
@@ -61,7 +62,7 @@ export interface RunOptions {
   deadlineMs?: number;
 }
 
-type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
+export type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
   Partial<Pick<GuichetStateType, "distress">> &
   Partial<Pick<GuichetStateType, "passages">> &
   Partial<Pick<GuichetStateType, "usage">>;
@@ -69,7 +70,8 @@ type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "tim
 /**
  * Runs the graph once inside a root span and maps its final state to the public response. `/invoke` and
  * `/stream` both come here: the graph is always streamed (final values + the nodes' custom events), and the
- * events reach `onEvent` when the caller streams.
+ * events reach `onEvent` when the caller streams. An exact cache hit is answered before the graph starts
+ * (graphs/exact-hit.ts), under the same root span and with the same guard and cache spans.
  */
 export async function runGuichet(graph: GuichetGraph, input: AskInput, options: RunOptions): Promise<AskResponse> {
   return withSpan("guichet.run", { "guichet.graph": graph.name ?? "guichet" }, async (span) => {
@@ -87,20 +89,12 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
     let state: FinalState | undefined;
     try {
       const threaded = input.threadId !== undefined && input.owner !== undefined;
-      const stream = await graph.stream(
-        { question: input.question, requestedLanguage: input.language, ...(threaded ? { owner: input.owner } : {}) },
-        {
-          context: context as GuichetContext & Record<string, unknown>,
-          streamMode: onEvent ? ["values", "custom"] : ["values"],
-          // A thread is checkpointed once, when the run ends: the stored state holds only the guard's redacted text.
-          ...(threaded ? { configurable: { thread_id: input.threadId }, durability: "exit" as const } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-      );
-      for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
-        if (mode === "values") state = chunk as FinalState;
-        else onEvent?.(chunk as NodeEvent);
-      }
+      state = await exactHitBeforeGraph(input, context, {
+        threaded,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(onEvent ? { onEvent } : {}),
+      });
+      if (!state) state = await runGraph(graph, input, context, threaded, options);
       if (state && held.ticket && capabilities.answerCache && isCacheable(state)) {
         const reply = state.reply!;
         await capabilities.answerCache.store(held.ticket, {
@@ -149,6 +143,27 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
     };
   });
+}
+
+/** The graph's run, streamed (final values, and the nodes' custom events when the caller streams). */
+async function runGraph(graph: GuichetGraph, input: AskInput, context: GuichetContext, threaded: boolean, options: RunOptions): Promise<FinalState | undefined> {
+  const { onEvent } = options;
+  const stream = await graph.stream(
+    { question: input.question, requestedLanguage: input.language, ...(threaded ? { owner: input.owner } : {}) },
+    {
+      context: context as GuichetContext & Record<string, unknown>,
+      streamMode: onEvent ? ["values", "custom"] : ["values"],
+      // A thread is checkpointed once, when the run ends: the stored state holds only the guard's redacted text.
+      ...(threaded ? { configurable: { thread_id: input.threadId }, durability: "exit" as const } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
+  let state: FinalState | undefined;
+  for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
+    if (mode === "values") state = chunk as FinalState;
+    else onEvent?.(chunk as NodeEvent);
+  }
+  return state;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { contextOf, ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate, RefusalReason } from "../graphs/state.js";
-import { basicCheck, inspectQuestion, questionLength } from "../tools/guard/inspect.js";
+import { basicCheck, questionLength } from "../tools/guard/inspect.js";
+import { inspectRemembered } from "../tools/guard/inspection-memo.js";
 import { classifyWithLlm } from "../tools/guard/llm-classifier.js";
 import { countBlocked } from "../tools/guard/metrics.js";
 
@@ -23,7 +24,7 @@ export function checkQuestion(question: unknown, maxLength: number): RefusalReas
 export async function guard(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const { maxQuestionLength } = ensureConfiguration(config);
   const language = primaryLanguage(state.requestedLanguage);
-  const inspection = inspectQuestion(state.question, { maxLength: maxQuestionLength });
+  const inspection = inspectRemembered(state.question, maxQuestionLength);
   const update = {
     question: inspection.question,
     normalizedQuestion: inspection.question,

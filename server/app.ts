@@ -168,8 +168,21 @@ export function createApp(options: AppOptions) {
       }
       if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
+    // Events wait until the run is past the LLM queue (the `cache` node admits it, then reports finished): a
+    // shed run is still answered as a plain 503 problem with Retry-After, not as a stream that opens and fails.
+    let admitted = false;
+    const held: RunEvent[] = [];
+    const onEvent = (event: RunEvent) => {
+      if (admitted) return send(event.type, event);
+      held.push(event);
+      if (event.type !== "progress" || (event.node === "cache" && event.status === "finished")) {
+        admitted = true;
+        for (const e of held.splice(0)) send(e.type, e);
+      }
+    };
     try {
-      const response = await run(req, res, (event) => send(event.type, event));
+      const response = await run(req, res, onEvent);
+      for (const e of held.splice(0)) send(e.type, e);
       send("final", response);
     } catch (error) {
       if (!started) throw error;

@@ -61,7 +61,7 @@ describe("npm run bench:scale", () => {
   it("says when a target is missed", () => {
     const size = (factor: number, p95: number, loadMs: number) => ({
       factor, fiches: 10 * factor, chunks: 100 * factor, diskMb: factor, loadMs, heapMb: 1, rssMb: 1,
-      latency: { n: 10, p50: p95 / 2, p95, max: p95 },
+      latency: { n: 10, p50: p95 / 2, p95, p99: p95, max: p95 },
     });
     const text = scaleSection([size(1, 6, 2500), size(4, 30, 9000)], { corpus: "c", questions: 10, rounds: 1 });
     expect(text).toContain("p95 <= 5 ms at 1x: **missed** (6.00 ms)");

@@ -90,6 +90,29 @@ describe("bursts through the API", () => {
     expect(calm.map((r) => r.status)).toEqual(Array(12).fill(200));
   });
 
+  it("a shed /stream run is a plain 503 problem, not a stream that opens and fails", async () => {
+    server.chat = (body) => ({ ...chatReply(body, "Le passeport coûte 86 € [1]."), delayMs: 300 });
+    const capabilities = llmCapabilities(server);
+    capabilities.llmAdmission = new LlmAdmission({ concurrency: 1, queueLength: 0, minRemainingMs: 100 });
+    const app = createApp({
+      graph: buildGraph(), capabilities, logger: createLogger("silent"), maxQuestionLength: 500, topK: 10, maxPerFiche: 2, requestTimeoutMs: 10_000, version: "0",
+    });
+    const holder = request(app).post("/invoke").send({ question: "Combien coûte un passeport ?" }).then((r) => r);
+    while (capabilities.llmAdmission.status().active === 0) await new Promise((r) => setTimeout(r, 5));
+    const shed = await request(app).post("/stream").send({ question: "Comment refaire une carte grise ?" });
+    expect(shed.status).toBe(503);
+    expect(shed.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(Number(shed.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect(shed.body).toMatchObject({ type: "urn:guichet:problem:overloaded", status: 503 });
+    expect((await holder).status).toBe(200);
+    // Admitted, the stream opens and carries the run's progress from the guard on.
+    const streamed = await request(app).post("/stream").send({ question: "Comment refaire une carte grise ?" });
+    expect(streamed.status).toBe(200);
+    expect(streamed.text.indexOf("event: progress")).toBe(0);
+    expect(streamed.text).toContain('"node":"guard"');
+    expect(streamed.text).toContain("event: final");
+  });
+
   it("/ready reports each dependency", async () => {
     const capabilities = llmCapabilities(server);
     capabilities.llmAdmission = new LlmAdmission({ concurrency: 2, queueLength: 2, minRemainingMs: 100 });

@@ -56,9 +56,19 @@ export class AnswerCache<T> {
     return sha(`${this.options.namespace}\n${language}`);
   }
 
+  private keyOf(question: string, language: string): string {
+    return sha(`${this.options.namespace}\n${language}\n${exactForm(question)}`);
+  }
+
+  /** The exact layer alone, without a lock: the stored answer to this very question, if any. */
+  async peek(question: string, language: string): Promise<{ value: T; question: string } | undefined> {
+    const exact = await this.backend.get(this.keyOf(question, language));
+    return exact ? { value: exact.value, question: exact.question } : undefined;
+  }
+
   async lookup(question: string, language: string, signal?: AbortSignal): Promise<CacheLookup<T>> {
     const bucket = this.bucketOf(language);
-    const key = sha(`${this.options.namespace}\n${language}\n${exactForm(question)}`);
+    const key = this.keyOf(question, language);
     const exact = await this.backend.get(key);
     if (exact) return { kind: "exact", value: exact.value, question: exact.question };
     const signature = questionSignature(question, this.options.termWeight, this.options.corrector);

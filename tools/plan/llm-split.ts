@@ -19,10 +19,11 @@ export const PLAN_PROMPT = [
   "stay one question. Reply with JSON only: {\"multi\": boolean, \"parts\": string[]} (parts empty when not multi).",
 ].join("\n");
 
-function jsonOf(text: string): unknown {
+/** The outermost JSON object of a model's reply (models wrap it in prose or code fences). */
+export function jsonOf(text: string): unknown {
   const start = text.indexOf("{");
   const end = text.lastIndexOf("}");
-  if (start === -1 || end < start) throw new Error("the plan model replied without JSON");
+  if (start === -1 || end < start) throw new Error("the model replied without JSON");
   return JSON.parse(text.slice(start, end + 1));
 }
 

@@ -3,15 +3,11 @@ import { cueClasses } from "../answer/question-class.js";
 import { readJson } from "../lexicon/read.js";
 import { foldAccents, isStopword, words } from "../search/analyzer.js";
 
-const LISTS = readJson("follow-up.json", z.object({ openers: z.array(z.string()), pronouns: z.array(z.string()) }));
+const LISTS = readJson("follow-up.json", z.object({ openers: z.array(z.string()), pronouns: z.array(z.string()), asking: z.array(z.string()) }));
 const OPENERS = new Set(LISTS.openers);
 const POINTERS = new Set(LISTS.pronouns);
 /** Words that say what is asked, not about what: a follow-up made of these only asks something new of the same subject. */
-const ASKING = new Set(
-  ["combien", "coute", "coutent", "cout", "prix", "tarif", "montant", "temps", "delai", "duree", "faut", "quels", "quelles", "quel",
-    "quelle", "papiers", "documents", "pieces", "justificatifs", "ou", "comment", "quand", "faire", "demarches", "quoi", "peut", "peux",
-    "dois", "doit", "aller", "besoin", "est", "sont", "il", "on", "je"],
-);
+const ASKING = new Set(LISTS.asking);
 
 export type FollowUpKind = "standalone" | "situation" | "ask";
 
