@@ -1,14 +1,23 @@
-import type { GuichetContext, GuichetRunConfig, NodeEvent } from "./configuration.js";
-import { cachePeekNode, guardNode } from "./guichet.js";
+import type { Attributes } from "@opentelemetry/api";
+import { cachePeek } from "../nodes/cache.js";
+import { primaryLanguage } from "../nodes/guard.js";
+import { inspectRemembered } from "../tools/guard/inspection-memo.js";
+import { recordSpan } from "../tools/telemetry/tracing.js";
+import { ensureConfiguration, type GuichetContext, type GuichetRunConfig, type NodeEvent } from "./configuration.js";
+import { describeCache, describeGuard } from "./guichet.js";
 import type { AskInput, FinalState } from "./run.js";
-import type { GuichetStateType } from "./state.js";
+import type { GuichetStateType, GuichetUpdate } from "./state.js";
+
+const ms = (from: number, to: number) => Math.round((to - from) * 1000) / 1000;
 
 /**
- * An exact cache hit answered before the graph runtime starts: the graph's own guard node, then the cache's
- * exact layer, called as plain functions with their spans, timings and progress events. Starting LangGraph's
- * runtime costs about 3 ms a run, several times what the hit itself costs. Conversations (their history and
- * turns live in the graph's checkpoints), a configured guard model (it stays in the graph so it is asked once)
- * and everything that is not an exact hit run the whole graph, whose `cache` node looks again with both layers.
+ * An exact cache hit answered before the graph runtime starts: the guard's rules, then the cache's exact layer,
+ * called as plain functions. Starting LangGraph's runtime costs about 3 ms a run, several times what the hit
+ * itself costs. Only a question the guard lets through untouched is looked up here (anything to refuse, redact
+ * or flag is the graph's). Conversations (their history lives in the graph's checkpoints) and a configured guard
+ * model (asked once, inside the graph) always run the graph. A hit reports the two steps as the graph would —
+ * spans, timings, progress events — once it is known to be a hit; a miss reports nothing here and runs the whole
+ * graph, whose `cache` node looks again with both layers.
  */
 export async function exactHitBeforeGraph(
   input: AskInput,
@@ -17,24 +26,41 @@ export async function exactHitBeforeGraph(
 ): Promise<FinalState | undefined> {
   const { capabilities } = context;
   if (options.threaded || !capabilities.answerCache || capabilities.chatModels?.guard) return undefined;
-  const config = {
-    context,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onEvent ? { writer: options.onEvent } : {}),
-  } as GuichetRunConfig;
-  const asked = { question: input.question, requestedLanguage: input.language, redacted: [], distress: false } as unknown as GuichetStateType;
-  const guarded = await guardNode(asked, config);
-  if (guarded.refusal) return undefined;
-  const hit = await cachePeekNode({ ...asked, ...guarded } as GuichetStateType, config);
+  const config = { context, ...(options.signal ? { signal: options.signal } : {}) } as GuichetRunConfig;
+  const started = performance.now();
+  const inspection = inspectRemembered(input.question, ensureConfiguration(config).maxQuestionLength);
+  if (inspection.reason || inspection.redacted.length > 0 || inspection.distress) return undefined;
+  const guarded: GuichetUpdate = {
+    question: inspection.question,
+    normalizedQuestion: inspection.question,
+    redacted: [],
+    distress: false,
+    language: primaryLanguage(input.language),
+    refusal: null,
+  };
+  const inspected = performance.now();
+  const hit = await cachePeek({ ...guarded, requestedLanguage: input.language, understoodAs: "" } as GuichetStateType, config);
+  const looked = performance.now();
   if (hit.cacheOutcome?.status !== "exact" || !hit.reply) return undefined;
+  const steps: Array<[string, number, number, Attributes]> = [
+    ["guard", started, inspected, describeGuard(guarded)],
+    ["cache", inspected, looked, describeCache(hit)],
+  ];
+  const timings: Record<string, number> = {};
+  for (const [node, from, to, attributes] of steps) {
+    recordSpan(node, { "guichet.node": node, ...attributes }, performance.timeOrigin + from, performance.timeOrigin + to);
+    options.onEvent?.({ type: "progress", node, status: "started" });
+    options.onEvent?.({ type: "progress", node, status: "finished", ms: ms(from, to) });
+    timings[node] = ms(from, to);
+  }
   return {
     language: hit.language ?? guarded.language ?? "fr",
     refusal: null,
     reply: hit.reply,
-    timings: { ...guarded.timings, ...hit.timings },
+    timings,
     degradations: [],
-    redacted: guarded.redacted ?? [],
-    distress: guarded.distress ?? false,
+    redacted: [],
+    distress: false,
     cacheOutcome: hit.cacheOutcome,
     understoodAs: "",
   };

@@ -2,7 +2,7 @@ import { END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/lan
 import { contextualize } from "../nodes/contextualize.js";
 import { remember } from "../nodes/remember.js";
 import { answer } from "../nodes/answer.js";
-import { cacheLookup, cachePeek, routeAfterCache } from "../nodes/cache.js";
+import { cacheLookup, routeAfterCache } from "../nodes/cache.js";
 import { guard } from "../nodes/guard.js";
 import { routeAfterPlan } from "../nodes/plan.js";
 import { retrievePart } from "../nodes/retrieve-part.js";
@@ -32,23 +32,22 @@ export function routeToTranslation(state: GuichetStateType): "translate" | "reme
   return state.language === "fr" ? finish(state) : "translate";
 }
 
-/** The guard node with its span attributes (also called before the graph by graphs/exact-hit.ts). */
-export const guardNode = tracedNode("guard", guard, (update) => ({
+/** Span attributes of the guard step (also reported by graphs/exact-hit.ts for a hit answered before the graph). */
+export const describeGuard = (update: GuichetUpdate) => ({
   "guichet.refused": Boolean(update.refusal),
   ...(update.refusal ? { "guichet.refusal_reason": update.refusal.reason } : {}),
   "guichet.redacted": update.redacted ?? [],
   "guichet.language": update.language ?? "",
-}));
+});
 
-const describeCache = (update: GuichetUpdate) => ({
+/** Span attributes of the cache step. */
+export const describeCache = (update: GuichetUpdate) => ({
   "guichet.cache": update.cacheOutcome?.status ?? "bypass",
   ...(update.cacheOutcome?.status === "semantic" ? { "guichet.cache_similarity": update.cacheOutcome.similarity } : {}),
 });
 
+const guardNode = tracedNode("guard", guard, describeGuard);
 const cacheNode = tracedNode("cache", cacheLookup, describeCache);
-
-/** The exact layer alone, under the same span name as the graph's `cache` node. */
-export const cachePeekNode = tracedNode("cache", cachePeek, describeCache);
 
 /** Without a checkpointer the graph keeps nothing between runs; with one, runs given a thread_id continue it. */
 export function buildGraph(options: { checkpointer?: BaseCheckpointSaver } = {}) {

@@ -97,8 +97,18 @@ describe("answer cache in the graph", () => {
         return graph.stream(...args);
       },
     });
-    const first = await runGuichet(counting, { question: "Comment refaire une carte grise perdue ?" }, { capabilities: caps });
+    const missEvents: RunEvent[] = [];
+    const first = await runGuichet(counting, { question: "Comment refaire une carte grise perdue ?" }, { capabilities: caps, onEvent: (e) => missEvents.push(e) });
     expect([first.cache, graphRuns]).toEqual(["miss", 1]);
+    // The lookup before the graph reports nothing when it misses: the graph reports each step once.
+    expect(missEvents.filter((e) => e.type === "progress" && e.status === "started").map((e) => e.type === "progress" && e.node)).toEqual([
+      "guard",
+      "cache",
+      "understand",
+      "retrieve",
+      "answer",
+    ]);
+    expect(Object.keys(first.timings)).toEqual(expect.arrayContaining(["guard", "cache", "understand", "retrieve", "answer", "total"]));
     const events: RunEvent[] = [];
     const hit = await runGuichet(counting, { question: "comment refaire une carte grise perdue" }, { capabilities: caps, onEvent: (e) => events.push(e) });
     expect(hit).toMatchObject({ cache: "exact", answer: first.answer, citations: first.citations, blocked: false, degraded: [] });

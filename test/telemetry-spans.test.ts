@@ -15,6 +15,8 @@ import type { Capabilities } from "../graphs/capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { runGuichet } from "../graphs/run.js";
 import { createApp } from "../server/app.js";
+import { createAnswerCache } from "../tools/cache/create.js";
+import { loadConfig } from "../tools/config.js";
 import { tracedNode } from "../tools/telemetry/traced-node.js";
 import { TRACER_NAME, traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
 import { subsetCapabilities } from "./helpers/fixtures.js";
@@ -71,6 +73,25 @@ function app(capabilities: Capabilities = caps) {
 }
 
 describe("spans of a run", () => {
+  it("a miss has one guard and one cache span; an exact hit, answered before the graph, the same two under guichet.run", async () => {
+    const cached: Capabilities = { ...caps };
+    cached.answerCache = createAnswerCache(loadConfig({ GUICHET_CACHE: "memory" }), cached, pino({ level: "silent" }));
+    await runGuichet(graph, { question: "Comment refaire une carte grise perdue ?" }, { capabilities: cached });
+    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "guichet.run", "retrieve", "understand"]);
+    expect(span("cache").attributes["guichet.cache"]).toBe("miss");
+    exporter.reset();
+    const hit = await runGuichet(graph, { question: "comment refaire une carte grise perdue" }, { capabilities: cached });
+    expect(hit.cache).toBe("exact");
+    expect(spans().map((s) => s.name).sort()).toEqual(["cache", "guard", "guichet.run"]);
+    const run = span("guichet.run");
+    expect(hit.trace_id).toBe(run.spanContext().traceId);
+    for (const name of ["guard", "cache"]) expect(isChildOf(span(name), run)).toBe(true);
+    expect(span("cache").attributes).toMatchObject({ "guichet.node": "cache", "guichet.cache": "exact" });
+    expect(span("guard").attributes).toMatchObject({ "guichet.refused": false, "guichet.redacted": [] });
+    const [guard, cache] = [span("guard"), span("cache")].map((s) => s.startTime[0] * 1e3 + s.startTime[1] / 1e6);
+    expect(cache!).toBeGreaterThanOrEqual(guard!);
+  });
+
   it("nests one span per node under guichet.run, with the run's trace id in the response", async () => {
     const response = await runGuichet(graph, { question: "Quel est le prix d'un passeport ?" }, { capabilities: caps });
     const run = span("guichet.run");

@@ -21,6 +21,11 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
   });
 }
 
+/** A span for work already done, child of the active span: started and ended at these epoch milliseconds. */
+export function recordSpan(name: string, attributes: Attributes, startMs: number, endMs: number): void {
+  tracer().startSpan(name, { attributes, startTime: startMs }).end(endMs);
+}
+
 const ZERO_TRACE = "0".repeat(32);
 
 /** The span's trace id, or a fresh random one when tracing is off (no-op spans carry zeros). */
