@@ -20,14 +20,14 @@ import { fmt, summarize, type Summary } from "./stats.js";
 export const LOAD_MARKERS = { start: "<!-- load-bench:start -->", end: "<!-- load-bench:end -->" };
 
 /** What a response was: its cache layer when it is a 200, else its status. */
-type Outcome = "exact" | "semantic" | "miss" | "uncached" | `http ${number}` | "error";
+export type Outcome = "exact" | "semantic" | "miss" | "uncached" | `http ${number}` | "error";
 
 interface Server {
   url: string;
   child: ChildProcess;
 }
 
-interface LoadFigures {
+export interface LoadFigures {
   /** Latencies of the responses of the kind the row measures. */
   latency: Summary;
   requestsPerSecond: number;
@@ -37,7 +37,7 @@ interface LoadFigures {
 }
 
 /** Reads the cache layer from a JSON answer without parsing it whole (the load generator shares the 2 cores). */
-function outcomeOf(status: number, body: string | undefined): Outcome {
+export function outcomeOf(status: number, body: string | undefined): Outcome {
   if (status !== 200) return `http ${status}`;
   const layer = /"cache":"(exact|semantic|miss)"/.exec(body ?? "")?.[1] as Outcome | undefined;
   return layer ?? "uncached";
@@ -52,7 +52,7 @@ const headerOf = (headers: IncomingHttpHeaders | undefined, name: string) =>
  * in rotation; every response is classified by its cache layer, and only those of `kind` give the percentiles.
  * `amount` sends each body at most once (misses) instead of running for `seconds`.
  */
-async function load(
+export async function load(
   urls: string[],
   bodies: string[],
   connections: number,
@@ -104,7 +104,7 @@ async function load(
 }
 
 /** `server/main.ts` in its own process with `npm start`'s heap cap, logging to a file as a deployment would. */
-async function startServer(env: Record<string, string | undefined>, logFile: string): Promise<Server> {
+export async function startServer(env: Record<string, string | undefined>, logFile: string): Promise<Server> {
   const port = await freePort();
   const fd = openSync(logFile, "a");
   const child = spawn(process.execPath, [`--max-old-space-size=${SERVER_HEAP_MB}`, "--import", "tsx", join("server", "main.ts")], {
@@ -117,7 +117,7 @@ async function startServer(env: Record<string, string | undefined>, logFile: str
   return { url, child };
 }
 
-async function stopServer(server: Server): Promise<void> {
+export async function stopServer(server: Server): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
   server.child.kill("SIGTERM");
@@ -125,7 +125,7 @@ async function stopServer(server: Server): Promise<void> {
 }
 
 /** Asks each question once (a few at a time) and gives the cache layer each answer came from. */
-async function ask(url: string, questions: string[], parallel = 4): Promise<Map<string, Outcome>> {
+export async function ask(url: string, questions: string[], parallel = 4): Promise<Map<string, Outcome>> {
   const seen = new Map<string, Outcome>();
   let next = 0;
   await Promise.all(
@@ -140,7 +140,7 @@ async function ask(url: string, questions: string[], parallel = 4): Promise<Map<
   return seen;
 }
 
-const distinct = (questions: string[], exclude: Set<string>) => {
+export const distinct = (questions: string[], exclude: Set<string>) => {
   const kept = new Map<string, string>();
   for (const q of questions) if (!exclude.has(exactForm(q)) && !kept.has(exactForm(q))) kept.set(exactForm(q), q);
   return [...kept.values()];
@@ -152,14 +152,14 @@ interface Topology {
   cache: "memory" | "redis";
 }
 
-interface Row {
+export interface Row {
   topology: string;
   kind: "exact" | "semantic" | "miss";
   connections: number;
   figures: LoadFigures;
 }
 
-interface BurstFigures {
+export interface BurstFigures {
   requests: number;
   capacity: number;
   outcomes: Record<string, number>;
@@ -289,7 +289,7 @@ const BURST_QUEUE = 32;
  * One instance whose answers come from the scripted LLM (its own process) behind a queue of 8 running + 32 waiting:
  * 120 distinct questions at once, while one connection asks a cached question over and over.
  */
-async function measureBurst(
+export async function measureBurst(
   baseEnv: Record<string, string | undefined>,
   logFile: string,
   modelDelay: number,
@@ -343,7 +343,7 @@ const describeOutcomes = (outcomes: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
 
-function loadSection(
+export function loadSection(
   rows: Row[],
   burst: BurstFigures,
   servedAs: Record<string, { exact: number; semantic: number; warm: number; paraphrases: number }>,

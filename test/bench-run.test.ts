@@ -12,7 +12,7 @@ describe("bench statistics", () => {
     expect(percentile(samples, 95)).toBe(95);
     expect(percentile([3, 1, 2], 100)).toBe(3);
     expect(percentile([], 50)).toBeNaN();
-    expect(summarize([5, 1, 9])).toEqual({ n: 3, p50: 5, p95: 9, max: 9 });
+    expect(summarize([5, 1, 9])).toEqual({ n: 3, p50: 5, p95: 9, p99: 9, max: 9 });
   });
 });
 
