@@ -1,9 +1,8 @@
 import type { Attributes } from "@opentelemetry/api";
 import { cachePeek } from "../nodes/cache.js";
-import { primaryLanguage } from "../nodes/guard.js";
-import { inspectRemembered } from "../tools/guard/inspection-memo.js";
+import { guardRules } from "../nodes/guard.js";
 import { recordSpan } from "../tools/telemetry/tracing.js";
-import { ensureConfiguration, type GuichetContext, type GuichetRunConfig, type NodeEvent } from "./configuration.js";
+import type { GuichetContext, GuichetRunConfig, NodeEvent } from "./configuration.js";
 import { describeCache, describeGuard } from "./guichet.js";
 import type { AskInput, FinalState } from "./run.js";
 import type { GuichetStateType, GuichetUpdate } from "./state.js";
@@ -28,16 +27,9 @@ export async function exactHitBeforeGraph(
   if (options.threaded || !capabilities.answerCache || capabilities.chatModels?.guard) return undefined;
   const config = { context, ...(options.signal ? { signal: options.signal } : {}) } as GuichetRunConfig;
   const started = performance.now();
-  const inspection = inspectRemembered(input.question, ensureConfiguration(config).maxQuestionLength);
+  const { inspection, update } = guardRules({ question: input.question, requestedLanguage: input.language }, config);
   if (inspection.reason || inspection.redacted.length > 0 || inspection.distress) return undefined;
-  const guarded: GuichetUpdate = {
-    question: inspection.question,
-    normalizedQuestion: inspection.question,
-    redacted: [],
-    distress: false,
-    language: primaryLanguage(input.language),
-    refusal: null,
-  };
+  const guarded: GuichetUpdate = { ...update, refusal: null };
   const inspected = performance.now();
   const hit = await cachePeek({ ...guarded, requestedLanguage: input.language, understoodAs: "" } as GuichetStateType, config);
   const looked = performance.now();

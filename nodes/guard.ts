@@ -1,6 +1,6 @@
 import { contextOf, ensureConfiguration, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate, RefusalReason } from "../graphs/state.js";
-import { basicCheck, questionLength } from "../tools/guard/inspect.js";
+import { basicCheck, questionLength, type Inspection } from "../tools/guard/inspect.js";
 import { inspectRemembered } from "../tools/guard/inspection-memo.js";
 import { classifyWithLlm } from "../tools/guard/llm-classifier.js";
 import { countBlocked } from "../tools/guard/metrics.js";
@@ -18,20 +18,31 @@ export function checkQuestion(question: unknown, maxLength: number): RefusalReas
 }
 
 /**
- * Runs first: refuses what must not go further, and replaces the question by its redacted form so that no later
- * node, span, log, cache or model ever reads the personal data it contained.
+ * The guard's rules (no model): the inspection of the question and the state it leaves for every later step —
+ * the redacted question, what was removed, distress, the reply language. Also what graphs/exact-hit.ts runs
+ * before the graph.
  */
-export async function guard(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
-  const { maxQuestionLength } = ensureConfiguration(config);
-  const language = primaryLanguage(state.requestedLanguage);
-  const inspection = inspectRemembered(state.question, maxQuestionLength);
+export function guardRules(
+  state: Pick<GuichetStateType, "question" | "requestedLanguage">,
+  config: GuichetRunConfig,
+): { inspection: Inspection; update: GuichetUpdate } {
+  const inspection = inspectRemembered(state.question, ensureConfiguration(config).maxQuestionLength);
   const update = {
     question: inspection.question,
     normalizedQuestion: inspection.question,
     redacted: inspection.redacted,
     distress: inspection.distress,
-    language,
+    language: primaryLanguage(state.requestedLanguage),
   };
+  return { inspection, update };
+}
+
+/**
+ * Runs first: refuses what must not go further, and replaces the question by its redacted form so that no later
+ * node, span, log, cache or model ever reads the personal data it contained.
+ */
+export async function guard(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
+  const { inspection, update } = guardRules(state, config);
   if (inspection.reason) {
     countBlocked(inspection.reason);
     return { ...update, refusal: { reason: inspection.reason } };

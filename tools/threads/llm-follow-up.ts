@@ -3,7 +3,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { usageRecordOf } from "../llm/as-chat-model.js";
 import type { UsageRecord } from "../llm/usage.js";
-import { jsonOf } from "../plan/llm-split.js";
+import { jsonOf, type PlanCall } from "../plan/llm-split.js";
 
 /** What the plan model must answer when it rewrites a follow-up. */
 const RewriteSchema = z.object({ standalone: z.string().trim().min(3).max(500) });
@@ -28,7 +28,7 @@ export async function rewriteWithModel(
   model: BaseChatModel,
   question: string,
   history: string[],
-  call: { signal?: AbortSignal; deadlineAt?: number } = {},
+  call: PlanCall = {},
 ): Promise<{ standalone: string; usage: UsageRecord | null }> {
   const user = `<history>\n${history.map(asData).join("\n")}\n</history>\n<question>\n${asData(question)}\n</question>`;
   const message = await model.invoke([new SystemMessage(FOLLOW_UP_PROMPT), new HumanMessage(user)], call);
