@@ -1,6 +1,8 @@
 import type { Attributes } from "@opentelemetry/api";
 import { cachePeek } from "../nodes/cache.js";
 import { guardRules } from "../nodes/guard.js";
+import { countAllowed } from "../tools/guard/metrics.js";
+import { record } from "../tools/telemetry/metrics.js";
 import { recordSpan } from "../tools/telemetry/tracing.js";
 import type { GuichetContext, GuichetRunConfig, NodeEvent } from "./configuration.js";
 import { describeCache, describeGuard } from "./guichet.js";
@@ -39,13 +41,16 @@ export async function exactHitBeforeGraph(
     ["cache", inspected, looked, describeCache(hit)],
   ];
   const timings: Record<string, number> = {};
+  countAllowed([]);
   for (const [node, from, to, attributes] of steps) {
     recordSpan(node, { "guichet.node": node, ...attributes }, performance.timeOrigin + from, performance.timeOrigin + to);
     options.onEvent?.({ type: "progress", node, status: "started" });
     options.onEvent?.({ type: "progress", node, status: "finished", ms: ms(from, to) });
     timings[node] = ms(from, to);
+    record.node(node, (to - from) / 1000);
   }
   return {
+    question: guarded.question ?? input.question,
     language: hit.language ?? guarded.language ?? "fr",
     refusal: null,
     reply: hit.reply,

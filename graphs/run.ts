@@ -4,8 +4,11 @@ import type { Citation } from "../tools/answer/types.js";
 import { DISTRESS_NOTICE } from "../tools/guard/distress.js";
 import { redactionNotice } from "../tools/guard/notice.js";
 import type { PiiType } from "../tools/guard/pii.js";
-import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
-import { traceIdOf, withSpan } from "../tools/telemetry/tracing.js";
+import type { Attributes, Span } from "@opentelemetry/api";
+import { summarizeUsage, type UsageRecord, type UsageSummary } from "../tools/llm/usage.js";
+import { record } from "../tools/telemetry/metrics.js";
+import { traceIdOf, withConversation, withSpan } from "../tools/telemetry/tracing.js";
+import { withoutLlm, type RunAccounting } from "./accounting.js";
 import type { Capabilities } from "./capabilities.js";
 import type { GuichetConfiguration, GuichetContext, NodeEvent } from "./configuration.js";
 import { exactHitBeforeGraph } from "./exact-hit.js";
@@ -19,6 +22,8 @@ export interface AskInput {
   threadId?: string;
   /** Who asks: the thread's owner (API key name or JWT subject). */
   owner?: string;
+  /** Who pays: the API key's name, `jwt` or `anonymous` (a bounded metrics label, the budget's scope). */
+  caller?: string;
 }
 
 /** The public shape of an answer, shared by `POST /invoke`, `npm run ask -- --json` and the evals. */
@@ -60,89 +65,142 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Overrides the LLM deadline of the capabilities (milliseconds from the start of the run). */
   deadlineMs?: number;
+  /** Budgets and the usage log (absent: LLM use is neither limited nor logged). */
+  accounting?: RunAccounting;
+  /** Puts the redacted question on the run's span (`guichet.question`); off by default. */
+  traceQuestions?: boolean;
 }
 
-export type FinalState = Pick<GuichetStateType, "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
+export type FinalState = Pick<GuichetStateType, "question" | "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
   Partial<Pick<GuichetStateType, "distress">> &
   Partial<Pick<GuichetStateType, "passages">> &
-  Partial<Pick<GuichetStateType, "usage">>;
+  Partial<Pick<GuichetStateType, "usage" | "questionClass">>;
+
+export const WORKFLOW_NAME = "guichet";
 
 /**
  * Runs the graph once inside a root span and maps its final state to the public response. `/invoke` and
  * `/stream` both come here: the graph is always streamed (final values + the nodes' custom events), and the
  * events reach `onEvent` when the caller streams. An exact cache hit is answered before the graph starts
- * (graphs/exact-hit.ts), under the same root span and with the same guard and cache spans.
+ * (graphs/exact-hit.ts), under the same root span and with the same guard and cache spans. A caller past its
+ * daily budget is answered with the offline capabilities (`budget_exceeded`); the run's LLM usage is counted in
+ * the metrics, the budgets and the usage log.
  */
 export async function runGuichet(graph: GuichetGraph, input: AskInput, options: RunOptions): Promise<AskResponse> {
-  return withSpan("guichet.run", { "guichet.graph": graph.name ?? "guichet" }, async (span) => {
-    const started = performance.now();
-    const { capabilities, onEvent } = options;
-    const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
-    const held: NonNullable<GuichetContext["held"]> = {};
-    const context: GuichetContext = {
-      capabilities,
-      held,
-      configuration: options.configuration ?? {},
-      ...(deadlineMs !== undefined ? { deadlineAt: Date.now() + deadlineMs } : {}),
-      ...(onEvent ? { stream: true } : {}),
-    };
-    let state: FinalState | undefined;
-    try {
-      const threaded = input.threadId !== undefined && input.owner !== undefined;
-      state = await exactHitBeforeGraph(input, context, {
-        threaded,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(onEvent ? { onEvent } : {}),
-      });
-      if (!state) state = await runGraph(graph, input, context, threaded, options);
-      if (state && held.ticket && capabilities.answerCache && isCacheable(state)) {
-        const reply = state.reply!;
-        await capabilities.answerCache.store(held.ticket, {
-          answer: reply.answer,
-          citations: reply.citations,
-          actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
-          language: state.language,
-          found: reply.found,
-        });
+  const attributes = {
+    "gen_ai.operation.name": "invoke_workflow",
+    "guichet.graph": graph.name ?? WORKFLOW_NAME,
+    ...(input.threadId !== undefined ? { "gen_ai.conversation.id": input.threadId } : {}),
+  };
+  return withConversation(input.threadId, () =>
+    withSpan(`invoke_workflow ${graph.name ?? WORKFLOW_NAME}`, attributes, async (span) => {
+      try {
+        return await answerRun(graph, input, options, span);
+      } catch (error) {
+        record.run("error");
+        throw error;
       }
-    } finally {
-      held.releaseSlot?.();
-      // An answer not kept (or a failed run) frees its lock at once: identical questions waiting compute it.
-      if (held.ticket) await capabilities.answerCache?.release(held.ticket);
-    }
-    if (!state) throw new Error("the graph returned no state");
-    const reply = state.reply ?? { answer: "", citations: [], found: false };
-    const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
-    span.setAttributes({
-      "guichet.blocked": Boolean(state.refusal),
-      "guichet.redacted": state.redacted,
-      "guichet.citation_count": reply.citations.length,
+    }),
+  );
+}
+
+async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptions, span: Span): Promise<AskResponse> {
+  const started = performance.now();
+  const { onEvent, accounting } = options;
+  const caller = input.caller ?? "anonymous";
+  const breach = options.capabilities.llm && accounting ? await accounting.overBudget(caller) : false;
+  if (breach) record.budgetExceeded(breach.scope);
+  const capabilities = breach ? withoutLlm(options.capabilities) : options.capabilities;
+  const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
+  const held: NonNullable<GuichetContext["held"]> = {};
+  const context: GuichetContext = {
+    capabilities,
+    held,
+    configuration: options.configuration ?? {},
+    ...(deadlineMs !== undefined ? { deadlineAt: Date.now() + deadlineMs } : {}),
+    ...(onEvent ? { stream: true } : {}),
+  };
+  let state: FinalState | undefined;
+  try {
+    const threaded = input.threadId !== undefined && input.owner !== undefined;
+    state = await exactHitBeforeGraph(input, context, {
+      threaded,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(onEvent ? { onEvent } : {}),
     });
-    onEvent?.({ type: "citations", citations: reply.citations });
-    return {
-      // A message of distress gets the helplines before anything else.
-      answer: (state.distress ? `${DISTRESS_NOTICE}\n\n` : "") + reply.answer + redactionNotice(state.redacted),
-      citations: reply.citations,
-      actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
-      language: state.language,
-      blocked: state.refusal ? { reason: state.refusal.reason } : false,
-      redacted: state.redacted,
-      found: reply.found,
-      degraded: state.degradations,
-      sources: {
-        name: options.capabilities.snapshot.source,
-        snapshot_date: options.capabilities.snapshot.date,
-        licence: LICENCE,
-      },
-      trace_id: traceIdOf(span),
-      timings,
-      ...(capabilities.llm ? { usage: summarizeUsage(state.usage ?? []) } : {}),
-      cache: state.cacheOutcome.status,
-      ...(input.threadId && input.owner ? { thread_id: input.threadId } : {}),
-      ...(state.understoodAs ? { understood_as: state.understoodAs } : {}),
-      ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
-    };
-  });
+    if (!state) state = await runGraph(graph, input, context, threaded, options);
+    // A cached answer is the full one: only an answer written offline because of the budget says so.
+  if (state && breach && state.cacheOutcome.status !== "exact" && state.cacheOutcome.status !== "semantic") {
+    state = { ...state, degradations: [...state.degradations, "budget_exceeded"] };
+  }
+    if (state && held.ticket && capabilities.answerCache && isCacheable(state)) {
+      const reply = state.reply!;
+      await capabilities.answerCache.store(held.ticket, {
+        answer: reply.answer,
+        citations: reply.citations,
+        actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
+        language: state.language,
+        found: reply.found,
+      });
+    }
+  } finally {
+    held.releaseSlot?.();
+    // An answer not kept (or a failed run) frees its lock at once: identical questions waiting compute it.
+    if (held.ticket) await capabilities.answerCache?.release(held.ticket);
+  }
+  if (!state) throw new Error("the graph returned no state");
+  const reply = state.reply ?? { answer: "", citations: [], found: false };
+  const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
+  const usage = state.usage ?? [];
+  const cached = state.cacheOutcome.status === "exact" || state.cacheOutcome.status === "semantic";
+  for (const u of usage) record.llmUsage(u.model, u.node, caller, u.cost, u.input_tokens, u.output_tokens);
+  if (options.capabilities.llm) accounting?.charge(caller, usage, cached);
+  record.run(state.refusal ? "blocked" : reply.found ? "answered" : "not_found", state.degradations);
+  span.setAttributes(runAttributes(state, reply, usage, options.traceQuestions === true));
+  onEvent?.({ type: "citations", citations: reply.citations });
+  return {
+    // A message of distress gets the helplines before anything else.
+    answer: (state.distress ? `${DISTRESS_NOTICE}\n\n` : "") + reply.answer + redactionNotice(state.redacted),
+    citations: reply.citations,
+    actions: reply.actions ?? actionsOfCited(reply, state.passages ?? [], new Set(reply.citations.map((c) => c.id))),
+    language: state.language,
+    blocked: state.refusal ? { reason: state.refusal.reason } : false,
+    redacted: state.redacted,
+    found: reply.found,
+    degraded: state.degradations,
+    sources: {
+      name: options.capabilities.snapshot.source,
+      snapshot_date: options.capabilities.snapshot.date,
+      licence: LICENCE,
+    },
+    trace_id: traceIdOf(span),
+    timings,
+    ...(options.capabilities.llm ? { usage: summarizeUsage(usage) } : {}),
+    cache: state.cacheOutcome.status,
+    ...(input.threadId && input.owner ? { thread_id: input.threadId } : {}),
+    ...(state.understoodAs ? { understood_as: state.understoodAs } : {}),
+    ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
+  };
+}
+
+/** What the run's span says of it: the guard's verdict, the cache layer, the passages, degradations, cost. */
+function runAttributes(state: FinalState, reply: { citations: Citation[]; found: boolean }, usage: readonly UsageRecord[], withQuestion: boolean): Attributes {
+  return {
+    "guichet.guard.verdict": state.refusal ? "blocked" : state.redacted.length > 0 ? "redacted" : "allowed",
+    ...(state.refusal ? { "guichet.refusal_reason": state.refusal.reason } : {}),
+    "guichet.blocked": Boolean(state.refusal),
+    "guichet.redacted": state.redacted,
+    "guichet.cache": state.cacheOutcome.status,
+    "guichet.question_class": state.questionClass ?? "",
+    "guichet.passage_ids": (state.passages ?? []).map((p) => p.chunk.id),
+    "guichet.citation_count": reply.citations.length,
+    "guichet.found": reply.found,
+    "guichet.degradations": state.degradations,
+    "guichet.cost": Math.round(usage.reduce((sum, u) => sum + u.cost, 0) * 1e8) / 1e8,
+    "gen_ai.usage.input_tokens": usage.reduce((sum, u) => sum + u.input_tokens, 0),
+    "gen_ai.usage.output_tokens": usage.reduce((sum, u) => sum + u.output_tokens, 0),
+    ...(withQuestion && state.question ? { "guichet.question": state.question } : {}),
+  };
 }
 
 /** The graph's run, streamed (final values, and the nodes' custom events when the caller streams). */

@@ -113,6 +113,9 @@ export function mergeUpdates(first: GuichetUpdate, second: GuichetUpdate): Guich
 
 /** What a run returns to its caller. */
 export const OutputState = Annotation.Root({
+  /** The question as the guard left it (personal data replaced): the only form of it any trace may hold. */
+  question: GuichetState.spec.question,
+  questionClass: GuichetState.spec.questionClass,
   language: GuichetState.spec.language,
   refusal: GuichetState.spec.refusal,
   redacted: GuichetState.spec.redacted,

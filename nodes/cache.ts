@@ -2,7 +2,7 @@ import { capabilitiesOf } from "../graphs/capabilities.js";
 import { contextOf, type GuichetRunConfig } from "../graphs/configuration.js";
 import type { GuichetStateType, GuichetUpdate } from "../graphs/state.js";
 import type { CachedAnswer } from "../tools/cache/cached-answer.js";
-import { cacheLookups } from "../tools/cache/metrics.js";
+import { countCacheLookup } from "../tools/cache/metrics.js";
 import { detectLanguage } from "../tools/lang/detect.js";
 import { primaryLanguage } from "./guard.js";
 
@@ -13,7 +13,7 @@ import { primaryLanguage } from "./guard.js";
  */
 export async function cacheLookup(state: GuichetStateType, config: GuichetRunConfig): Promise<GuichetUpdate> {
   const update = await lookup(state, config);
-  cacheLookups.add(update.cacheOutcome?.status ?? "bypass");
+  countCacheLookup(update.cacheOutcome?.status ?? "bypass");
   if (update.cacheOutcome?.status === "miss" || update.cacheOutcome?.status === "bypass") await admitLlmWork(config);
   return update;
 }
@@ -72,7 +72,7 @@ export async function cachePeek(state: GuichetStateType, config: GuichetRunConfi
   if (!cache || !mayUseCache(state)) return { cacheOutcome: { status: "bypass" } };
   const found = await cache.peek(askedQuestion(state), replyLanguage(state));
   if (!found) return { cacheOutcome: { status: "bypass" } };
-  cacheLookups.add("exact");
+  countCacheLookup("exact");
   return { cacheOutcome: { status: "exact" }, ...served(found.value) };
 }
 

@@ -3,7 +3,7 @@ import type { GuichetStateType, GuichetUpdate, RefusalReason } from "../graphs/s
 import { basicCheck, questionLength, type Inspection } from "../tools/guard/inspect.js";
 import { inspectRemembered } from "../tools/guard/inspection-memo.js";
 import { classifyWithLlm } from "../tools/guard/llm-classifier.js";
-import { countBlocked } from "../tools/guard/metrics.js";
+import { countAllowed, countBlocked } from "../tools/guard/metrics.js";
 
 export { questionLength };
 
@@ -49,13 +49,11 @@ export async function guard(state: GuichetStateType, config: GuichetRunConfig): 
   }
   // The rules passed it; a configured model may still refuse it (it only ever sees the redacted question).
   const model = contextOf(config).capabilities?.chatModels?.guard;
-  if (model) {
-    const label = await classifyWithLlm(model, inspection.question, config.signal);
-    if (label === null) return { ...update, refusal: null, degradations: ["guard_llm_unavailable"] };
-    if (label !== "safe") {
-      countBlocked(label);
-      return { ...update, refusal: { reason: label } };
-    }
+  const label = model ? await classifyWithLlm(model, inspection.question, config.signal) : "safe";
+  if (label !== null && label !== "safe") {
+    countBlocked(label);
+    return { ...update, refusal: { reason: label } };
   }
-  return { ...update, refusal: null };
+  countAllowed(inspection.redacted);
+  return { ...update, refusal: null, ...(label === null ? { degradations: ["guard_llm_unavailable"] } : {}) };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { randomBytes } from "node:crypto";
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from "@opentelemetry/api";
 import cors from "cors";
 import express, {
   type ErrorRequestHandler,
@@ -16,7 +17,12 @@ import type { Capabilities } from "../graphs/capabilities.js";
 import type { GuichetGraph } from "../graphs/guichet.js";
 import { runGuichet, type AskResponse, type RunEvent } from "../graphs/run.js";
 import type { AuthConfig } from "../tools/security-config.js";
+import type { RunAccounting } from "../graphs/accounting.js";
+import type { BreakerState } from "../tools/llm/resilience.js";
+import { record, setGaugeSources, setMetricsEnabled } from "../tools/telemetry/metrics.js";
 import { tracer } from "../tools/telemetry/tracing.js";
+import { metricsRoute } from "./metrics-route.js";
+import { ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS } from "./http-route.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
 import { loadShedOf, readiness } from "./readiness.js";
@@ -42,20 +48,23 @@ export interface AppOptions {
   threads?: Threads;
   /** Browser origins allowed (default none: no CORS headers). */
   cors?: { origins: string[]; credentials: boolean };
+  /** Prometheus metrics (default: on, /metrics open). */
+  metrics?: { enabled: boolean; token?: string };
+  /** Budgets and usage log (default: none). */
+  accounting?: RunAccounting;
+  /** Budget figures for the gauges (with `accounting`). */
+  budgetStatus?: () => { alertShare: number; status: Array<{ scope: string; unit: string; spent: number; limit: number }> };
+  /** The redacted question on run spans (default off). */
+  traceQuestions?: boolean;
 }
 
 export const BODY_LIMIT = "16kb";
-const ROUTES: Record<string, string[]> = {
-  "/invoke": ["POST"],
-  "/stream": ["POST"],
-  "/health": ["GET", "HEAD"],
-  "/ready": ["GET", "HEAD"],
-};
-const THREAD_ROUTE_METHODS = ["GET", "HEAD", "DELETE"];
 
 declare module "express-serve-static-core" {
   interface Request {
     id: string;
+    /** The request's logger: every line carries its request id and trace id. */
+    log: Logger;
   }
 }
 
@@ -66,6 +75,9 @@ export function createApp(options: AppOptions) {
   app.set("trust proxy", false);
   const bodySchema = invokeBodySchema(options.maxQuestionLength);
   const startedAt = Date.now();
+  const metrics = options.metrics ?? { enabled: true };
+  setMetricsEnabled(metrics.enabled);
+  if (metrics.enabled) setGaugeSources(gaugeSources(options));
 
   app.use(requestContext(options.logger));
   // A JSON API: helmet's defaults (no sniffing, no framing, HSTS, a closed CSP) cost nothing here.
@@ -99,6 +111,8 @@ export function createApp(options: AppOptions) {
     res.status(report.ready ? 200 : 503).json(report);
   });
 
+  if (metrics.enabled) app.get("/metrics", metricsRoute(metrics.token));
+
   /** Validates the body and runs the graph; the run is cancelled when the client goes away or time runs out. */
   const run = async (req: Request, res: Response, onEvent?: (event: RunEvent) => void): Promise<AskResponse> => {
     if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
@@ -129,6 +143,7 @@ export function createApp(options: AppOptions) {
           question: parsed.data.question,
           ...(parsed.data.language ? { language: parsed.data.language } : {}),
           ...(threadId !== undefined ? { threadId, owner: ownerOf(req) } : {}),
+          caller: callerLabel(req),
         },
         {
           capabilities: options.capabilities,
@@ -139,6 +154,8 @@ export function createApp(options: AppOptions) {
           },
           signal,
           ...(onEvent ? { onEvent } : {}),
+          ...(options.accounting ? { accounting: options.accounting } : {}),
+          ...(options.traceQuestions ? { traceQuestions: true } : {}),
         },
       );
     } catch (error) {
@@ -188,7 +205,7 @@ export function createApp(options: AppOptions) {
       if (!started) throw error;
       if (res.destroyed) return;
       const problem = toProblem(error);
-      if (problem.slug === "internal") options.logger.error({ request_id: req.id, err: error }, "unhandled error");
+      if (problem.slug === "internal") req.log.error({ err: error }, "unhandled error");
       send("error", problemBody(problem, req.originalUrl.split("?")[0] ?? "/", req.id));
     }
     res.end();
@@ -197,7 +214,7 @@ export function createApp(options: AppOptions) {
   addThreadRoutes(app, options.threads, guarded);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const path = req.path.toLowerCase().replace(/(?<=.)\/+$/, "");
+    const path = routedPath(req.path);
     const allowed = ROUTES[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined);
     next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
   });
@@ -262,27 +279,35 @@ function requestContext(logger: Logger) {
     req.id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", req.id);
     const started = performance.now();
+    // With the HTTP instrumentation on (server/telemetry.ts) the server span is already there: it is annotated
+    // here and ended by the instrumentation; otherwise this middleware opens and ends its own.
+    const active = trace.getSpan(context.active());
+    const owned = !active || !isSpanContextValid(active.spanContext());
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer().startSpan(
-      `${req.method} ${req.path}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { "http.request.method": req.method, "url.path": req.path, "guichet.request_id": req.id },
-      },
-      parent,
-    );
+    const span = owned ? requestSpan(req, parent) : active;
+    if (!owned) span.setAttribute("guichet.request_id", req.id);
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    // W3C Trace Context's response header: the caller can quote the trace of its request.
+    res.setHeader("traceresponse", `00-${traceId}-${spanId}-0${traceFlags & TraceFlags.SAMPLED}`);
+    const log = logger.child({ request_id: req.id, trace_id: traceId });
+    req.log = log;
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
       const aborted = !res.writableFinished;
-      span.setAttribute("http.response.status_code", res.statusCode);
-      if (aborted) span.setAttribute("guichet.client_aborted", true);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-      logger.info(
+      const route = routeOf(req);
+      record.http(route, req.method, res.statusCode, (performance.now() - started) / 1000);
+      if (owned) {
+        span.updateName(`${req.method} ${route}`);
+        span.setAttribute("http.route", route);
+        span.setAttribute("http.response.status_code", res.statusCode);
+        if (aborted) span.setAttribute("guichet.client_aborted", true);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      log.info(
         {
-          request_id: req.id,
           method: req.method,
           path: req.path,
           status: res.statusCode,
@@ -295,7 +320,58 @@ function requestContext(logger: Logger) {
     };
     res.on("finish", end);
     res.on("close", end);
-    context.with(trace.setSpan(parent, span), next);
+    if (owned) context.with(trace.setSpan(parent, span), next);
+    else next();
+  };
+}
+
+/**
+ * The request's server span, continuing an incoming `traceparent`. With tracing off the API's spans are no-ops
+ * carrying an empty context: the request then gets a random one, so that its logs, its response and its run
+ * still share one trace id.
+ */
+function requestSpan(req: Request, parent: ReturnType<typeof context.active>): Span {
+  const span = tracer().startSpan(
+    `${req.method} ${req.path}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { "http.request.method": req.method, "url.path": req.path, "guichet.request_id": req.id },
+    },
+    parent,
+  );
+  if (isSpanContextValid(span.spanContext())) return span;
+  return trace.wrapSpanContext({
+    traceId: randomBytes(16).toString("hex"),
+    spanId: randomBytes(8).toString("hex"),
+    traceFlags: TraceFlags.NONE,
+  });
+}
+
+/** The budget scope and metrics label of a caller: the key's name, `jwt` for any token, or `anonymous`. */
+function callerLabel(req: Request): string {
+  const principal = req.principal;
+  if (principal?.kind === "api-key") return principal.id.replace(/^key:/, "");
+  return principal?.kind === "jwt" ? "jwt" : "anonymous";
+}
+
+/** A forced-open ("isolated") breaker is never set by Guichet: the gauge knows three states. */
+const isReported = (b: { endpoint: string; state: BreakerState }): b is { endpoint: string; state: Exclude<BreakerState, "isolated"> } =>
+  b.state !== "isolated";
+
+/** What the gauges read at each scrape. */
+function gaugeSources(options: AppOptions) {
+  const { capabilities } = options;
+  return {
+    corpus: () => ({
+      source: capabilities.snapshot.source,
+      version: capabilities.snapshot.version ?? "unknown",
+      snapshotDate: capabilities.snapshot.date,
+      chunks: capabilities.search.chunks.length,
+      fiches: capabilities.snapshot.fiches,
+    }),
+    ...(capabilities.llm ? { breakers: () => capabilities.llm!.breakerStates().filter(isReported) } : {}),
+    ...(capabilities.llmAdmission ? { queue: () => capabilities.llmAdmission!.status() } : {}),
+    ...(options.budgetStatus ? { budgets: options.budgetStatus } : {}),
   };
 }
 
@@ -304,7 +380,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = toProblem(error);
     if (problem.status >= 500 && problem.slug === "internal") {
-      logger.error({ request_id: req.id, err: error }, "unhandled error");
+      (req.log ?? logger).error({ request_id: req.id, err: error }, "unhandled error");
     }
     if (res.headersSent) {
       res.end();

@@ -8,11 +8,12 @@ import { createLogger } from "../tools/logger.js";
 import { createApp, installClientErrorHandler } from "./app.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { createAnswerCache } from "../tools/cache/create.js";
-import { llmShed } from "../tools/llm/metrics.js";
+import { record } from "../tools/telemetry/metrics.js";
 import { LlmAdmission } from "../tools/llm/admission.js";
 import { connectRedis } from "../tools/redis-connection.js";
 import { openThreadStore } from "../tools/threads/store.js";
 import { Threads } from "../tools/threads/threads.js";
+import { createFinOps } from "./finops.js";
 import { startTelemetry } from "./telemetry.js";
 
 export interface RunningServer {
@@ -46,6 +47,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const redis = config.rateLimit.redisUrl ? await connectRedis(config.rateLimit.redisUrl, logger) : undefined;
   const rateLimiter = await createRateLimiter({ ...config.rateLimit, logger, ...(redis ? { redis } : {}) });
   const answerCache = createAnswerCache(config, capabilities, logger, redis);
+  const finops = capabilities.llm ? createFinOps(config, logger, redis) : undefined;
   if (answerCache) capabilities.answerCache = answerCache;
   const threadStore = await openThreadStore(config.threads, logger);
   const threads = threadStore
@@ -66,7 +68,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   sweep();
   const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
-  if (capabilities.llm) capabilities.llmAdmission = new LlmAdmission(config.llmQueue, (reason) => llmShed.add(reason));
+  if (capabilities.llm) capabilities.llmAdmission = new LlmAdmission(config.llmQueue, (reason) => record.shed(reason));
   logger.info(
     answerCache
       ? { cache: answerCache.backend.kind, semantic_threshold: config.cache.threshold, ttl_s: config.cache.ttlMs / 1000 }
@@ -100,6 +102,10 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     rateLimiter,
     ...(threads ? { threads } : {}),
     cors: config.cors,
+    metrics: config.metrics,
+    traceQuestions: config.traceQuestions,
+    ...(finops ? { accounting: finops.accounting } : {}),
+    ...(finops?.budgetStatus ? { budgetStatus: finops.budgetStatus } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
@@ -126,6 +132,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
       clearTimeout(timer);
       await rateLimiter.close();
       await answerCache?.backend.close();
+      await finops?.close();
       clearInterval(sweeper);
       await threadStore?.close().catch(() => undefined);
       try {
@@ -134,7 +141,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
         // already closed
       }
       try {
-        await telemetry.shutdown();
+        await telemetry.shutdown(Math.min(5_000, config.shutdownTimeoutMs));
       } catch (error) {
         logger.warn({ err: error }, "final trace export failed");
       }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { RedisStore, type RedisReply } from "rate-limit-redis";
 import { connectRedis, type RedisConnection } from "../tools/redis-connection.js";
 import { problems } from "./problems.js";
+import { record } from "../tools/telemetry/metrics.js";
 
 const WINDOW_MS = 60_000;
 
@@ -144,6 +145,7 @@ export async function createRateLimiter(options: RateLimiterOptions): Promise<Ra
     store,
     handler: (req: Request, res: Response, next: NextFunction) => {
       const retryAfter = Number(res.getHeader("Retry-After") ?? Math.ceil(windowMs / 1000));
+      record.rateLimited(req.principal?.kind ?? "anonymous");
       next(problems.tooManyRequests(limitOf(req), retryAfter));
     },
     // The Redis fallback is ours; other store errors must not lock callers out.

@@ -118,7 +118,7 @@ describe("personal data in a question", () => {
     expect((blocked.body as { redacted: string[] }).redacted).toEqual(["NIR", "IBAN", "TELEPHONE"]);
 
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(["POST /invoke", "guichet.run", "guard", "retrieve", "answer"]));
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(["POST /invoke", "invoke_workflow guichet", "guard", "retrieve", "answer"]));
     const logs = lines.join("");
     expect(logs).toContain('"msg":"request"');
     expectNoneOf(logs);

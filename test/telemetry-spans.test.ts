@@ -77,13 +77,13 @@ describe("spans of a run", () => {
     const cached: Capabilities = { ...caps };
     cached.answerCache = createAnswerCache(loadConfig({ GUICHET_CACHE: "memory" }), cached, pino({ level: "silent" }));
     await runGuichet(graph, { question: "Comment refaire une carte grise perdue ?" }, { capabilities: cached });
-    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "guichet.run", "retrieve", "understand"]);
+    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "invoke_workflow guichet", "retrieval", "retrieve", "understand"]);
     expect(span("cache").attributes["guichet.cache"]).toBe("miss");
     exporter.reset();
     const hit = await runGuichet(graph, { question: "comment refaire une carte grise perdue" }, { capabilities: cached });
     expect(hit.cache).toBe("exact");
-    expect(spans().map((s) => s.name).sort()).toEqual(["cache", "guard", "guichet.run"]);
-    const run = span("guichet.run");
+    expect(spans().map((s) => s.name).sort()).toEqual(["cache", "guard", "invoke_workflow guichet"]);
+    const run = span("invoke_workflow guichet");
     expect(hit.trace_id).toBe(run.spanContext().traceId);
     for (const name of ["guard", "cache"]) expect(isChildOf(span(name), run)).toBe(true);
     expect(span("cache").attributes).toMatchObject({ "guichet.node": "cache", "guichet.cache": "exact" });
@@ -94,11 +94,11 @@ describe("spans of a run", () => {
 
   it("nests one span per node under guichet.run, with the run's trace id in the response", async () => {
     const response = await runGuichet(graph, { question: "Quel est le prix d'un passeport ?" }, { capabilities: caps });
-    const run = span("guichet.run");
+    const run = span("invoke_workflow guichet");
     expect(run.parentSpanContext).toBeUndefined();
     expect(run.instrumentationScope.name).toBe(TRACER_NAME);
     expect(response.trace_id).toBe(run.spanContext().traceId);
-    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "guichet.run", "retrieve", "understand"]);
+    expect(spans().map((s) => s.name).sort()).toEqual(["answer", "cache", "guard", "invoke_workflow guichet", "retrieval", "retrieve", "understand"]);
     for (const name of ["guard", "understand", "retrieve", "answer"]) {
       const node = span(name);
       expect(isChildOf(node, run)).toBe(true);
@@ -129,15 +129,15 @@ describe("spans of a run", () => {
 
   it("records a refusal on the guard span and skips retrieval", async () => {
     const response = await runGuichet(graph, { question: "a".repeat(501), language: "en" }, { capabilities: caps });
-    expect(spans().map((s) => s.name).sort()).toEqual(["guard", "guichet.run", "refuse"]);
+    expect(spans().map((s) => s.name).sort()).toEqual(["guard", "invoke_workflow guichet", "refuse"]);
     expect(span("guard").attributes).toMatchObject({
       "guichet.refused": true,
       "guichet.refusal_reason": "too_long",
       "guichet.language": "en",
     });
-    expect(isChildOf(span("refuse"), span("guichet.run"))).toBe(true);
-    expect(span("guichet.run").attributes["guichet.blocked"]).toBe(true);
-    expect(response.trace_id).toBe(span("guichet.run").spanContext().traceId);
+    expect(isChildOf(span("refuse"), span("invoke_workflow guichet"))).toBe(true);
+    expect(span("invoke_workflow guichet").attributes["guichet.blocked"]).toBe(true);
+    expect(response.trace_id).toBe(span("invoke_workflow guichet").spanContext().traceId);
   });
 
   it("records 0 passages and not found for an unanswerable question", async () => {
@@ -149,12 +149,12 @@ describe("spans of a run", () => {
     await expect(runGuichet(graph, { question: "carte Vitale" }, { capabilities: brokenCapabilities() })).rejects.toThrow(
       "index corrupted",
     );
-    for (const name of ["retrieve", "guichet.run"]) {
+    for (const name of ["retrieve", "invoke_workflow guichet"]) {
       const s = span(name);
       expect(s.status).toEqual({ code: SpanStatusCode.ERROR, message: "index corrupted at /secret/path" });
       expect(s.events.map((e) => e.name)).toContain("exception");
     }
-    expect(isChildOf(span("retrieve"), span("guichet.run"))).toBe(true);
+    expect(isChildOf(span("retrieve"), span("invoke_workflow guichet"))).toBe(true);
     expect(spans().map((s) => s.name)).not.toContain("answer");
   });
 
@@ -171,7 +171,7 @@ describe("spans of an HTTP request", () => {
     const res = await request(app()).post("/invoke").set("X-Request-Id", "req-42").send({ question: "carte Vitale" });
     expect(res.status).toBe(200);
     const server = span("POST /invoke");
-    const run = span("guichet.run");
+    const run = span("invoke_workflow guichet");
     expect(server.kind).toBe(SpanKind.SERVER);
     expect(server.parentSpanContext).toBeUndefined();
     expect(isChildOf(run, server)).toBe(true);
@@ -202,7 +202,7 @@ describe("spans of an HTTP request", () => {
       socket.write(body);
       await closed;
       expect(raw.startsWith("HTTP/1.1 200 ")).toBe(true);
-      expect(isChildOf(span("guichet.run"), span("POST /invoke"))).toBe(true);
+      expect(isChildOf(span("invoke_workflow guichet"), span("POST /invoke"))).toBe(true);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -252,8 +252,8 @@ describe("spans of an HTTP request", () => {
     expect(span("POST /invoke").attributes["http.response.status_code"]).toBe(500);
     exporter.reset();
     await request(app()).get("/nowhere").expect(404);
-    expect(span("GET /nowhere").status.code).not.toBe(SpanStatusCode.ERROR);
-    expect(span("GET /nowhere").attributes["http.response.status_code"]).toBe(404);
+    expect(span("GET unmatched").status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(span("GET unmatched").attributes["http.response.status_code"]).toBe(404);
   });
 });
 

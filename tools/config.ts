@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { parseBudgetConfig, type BudgetConfig } from "./finops/budget-config.js";
+import { parseUsageLogConfig, type UsageLogConfig } from "./finops/usage-log-config.js";
 import { z } from "zod";
 import { authSettings, type AuthConfig } from "./security-config.js";
 import { parseSourceSpec, type SourceSpec } from "../corpus/select-source.js";
@@ -84,8 +86,21 @@ const EnvSchema = z.object({
   GUICHET_LLM_QUEUE: z.coerce.number().int().min(0).default(32),
   GUICHET_LLM_QUEUE_MIN_REMAINING_MS: positiveInt(1_000),
   GUICHET_LLM_PRICES: z.string().optional(),
+  // Tracing: the standard OpenTelemetry variables, read by the SDK itself (docs/observability.md); checked here.
+  OTEL_SDK_DISABLED: z.enum(["true", "false"]).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/protobuf", "http/json", "grpc"]).optional(),
+  OTEL_TRACES_EXPORTER: z.string().regex(/^[a-z]+(,[a-z]+)*$/, "must be exporter names such as otlp, console or none").optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
+  GUICHET_TRACE_QUESTIONS: z.enum(["true", "false"]).default("false"),
+  // Metrics (GET /metrics).
+  GUICHET_METRICS: z.enum(["true", "false"]).default("true"),
+  GUICHET_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
   // Security (docs/security.md); read by tools/security-config.ts.
   GUICHET_AUTH: z.enum(["on", "off"]).optional(),
   GUICHET_API_KEYS: z.string().optional(),
@@ -150,7 +165,14 @@ export interface AppConfig {
   embeddings: { kind: "lsa" } | ({ kind: "openai" } & RemoteEmbeddingsConfig);
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
-  otel: { endpoint?: string; serviceName: string };
+  /** The OTEL_* variables, as the SDK reads them (server/telemetry.ts). */
+  otel: Record<string, string>;
+  /** Put the guard's redacted question on the run span (`guichet.question`). */
+  traceQuestions: boolean;
+  /** Daily LLM budgets and the usage log (docs/finops.md). */
+  finops: { budgets: BudgetConfig; usageLog: UsageLogConfig };
+  /** Prometheus metrics: recorded and served at /metrics, behind a bearer token when one is set. */
+  metrics: { enabled: boolean; token?: string };
   auth: AuthConfig;
   /** Requests per minute per caller; shared through Redis when `redisUrl` is set, per process otherwise. */
   rateLimit: { perMinute: number; redisUrl?: string; prefix: string };
@@ -216,6 +238,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   let auth: AuthConfig | undefined;
   let llm: LlmSettings | undefined;
+  let finops: AppConfig["finops"] | undefined;
+  try {
+    finops = { budgets: parseBudgetConfig(cleaned), usageLog: parseUsageLogConfig(cleaned) };
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (parsed.success) {
     try {
       auth = authSettings(parsed.data);
@@ -293,7 +321,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxPerFiche: e.GUICHET_MAX_PER_FICHE,
     requestTimeoutMs: e.GUICHET_REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,
-    otel: { ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}), serviceName: e.OTEL_SERVICE_NAME },
+    otel: { ...otelVariables(env), OTEL_SERVICE_NAME: e.OTEL_SERVICE_NAME },
+    traceQuestions: e.GUICHET_TRACE_QUESTIONS === "true",
+    finops: finops!,
+    metrics: { enabled: e.GUICHET_METRICS === "true", ...(e.GUICHET_METRICS_TOKEN ? { token: e.GUICHET_METRICS_TOKEN } : {}) },
     auth,
     rateLimit: {
       perMinute: e.GUICHET_RATE_LIMIT_PER_MINUTE,
@@ -326,4 +357,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(llm ? { llm } : {}),
     guardLlm: e.GUICHET_GUARD_LLM === "true",
   };
+}
+
+/** The OTEL_* variables that are set, for the SDK. */
+function otelVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith("OTEL_") && entry[1] !== undefined));
 }

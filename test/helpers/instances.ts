@@ -19,10 +19,13 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-/** Starts `server/main.ts` in its own Node process with this environment and waits until it listens. */
+/**
+ * Starts `server/main.ts` in its own Node process with this environment, as `npm start` does (the telemetry
+ * preload first), and waits until it listens.
+ */
 export async function startInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", "./server/instrument.ts", "server/main.ts"], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,5 +1,9 @@
-import { countedEvents } from "../telemetry/counters.js";
+import type { CacheOutcome } from "../../graphs/state.js";
+import { record } from "../telemetry/metrics.js";
 
-/** Answer-cache lookups by result (`exact`, `semantic`, `miss`, `bypass`): `guichet.cache.lookups`. */
-export const cacheLookups = countedEvents("guichet.cache.lookups", "result", "Answer-cache lookups, by result");
-
+/** Counts an answer-cache lookup as `guichet_cache_lookups_total{layer, outcome}`. */
+export function countCacheLookup(status: CacheOutcome["status"]): void {
+  if (status === "exact" || status === "semantic") record.cacheLookup(status, "hit");
+  else if (status === "miss") record.cacheLookup("none", "miss");
+  else record.cacheLookup("none", "bypass");
+}

@@ -2,7 +2,9 @@ import type { BaseMessageLike } from "@langchain/core/messages";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import type { ChatOpenAI } from "@langchain/openai";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { tracer } from "../telemetry/tracing.js";
+import { PROVIDER_NAME } from "../telemetry/gen-ai-span.js";
+import { record } from "../telemetry/metrics.js";
+import { conversationAttributes, tracer } from "../telemetry/tracing.js";
 import type { Resilience } from "./resilience.js";
 import type { Role, RoleSettings } from "./settings.js";
 import { usageOf, type PriceTable, type UsageRecord } from "./usage.js";
@@ -22,7 +24,6 @@ export interface ChatResult {
   attempts: number;
 }
 
-export const PROVIDER_NAME = "openai";
 
 /** A chat model of one role behind the resilience layer, traced with the OpenTelemetry GenAI attributes. */
 export class ResilientChat {
@@ -44,6 +45,7 @@ export class ResilientChat {
       "gen_ai.request.max_tokens": this.settings.maxTokens,
       "guichet.llm.role": this.role,
       "guichet.node": call.node,
+      ...conversationAttributes(),
     };
     return tracer().startActiveSpan(`chat ${this.settings.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       const started = performance.now();
@@ -86,15 +88,26 @@ export class ResilientChat {
           "guichet.llm.usage_estimated": usage.estimated,
           ...(message.response_metadata?.model_name ? { "gen_ai.response.model": String(message.response_metadata.model_name) } : {}),
         });
+        record.genAiOperation("chat", PROVIDER_NAME, this.settings.model, (performance.now() - started) / 1000, {
+          input: usage.input_tokens,
+          output: usage.output_tokens,
+        });
         return { text: message.text, usage, attempts };
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         span.setAttribute("error.type", (error as Error).name);
+        record.genAiOperation("chat", PROVIDER_NAME, this.settings.model, (performance.now() - started) / 1000, undefined, errorType(error));
         throw error;
       } finally {
         span.end();
       }
     });
   }
+}
+
+/** `error.type` of the GenAI conventions: why the call gave up (LlmUnavailableError's reason), else the error's name. */
+function errorType(error: unknown): string {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === "string" ? reason : ((error as Error).name ?? "Error");
 }

@@ -1,15 +1,7 @@
 import { ChatOpenAI } from "@langchain/openai";
-import { CircuitState } from "cockatiel";
 import { ResilientChat } from "./chat.js";
-import { Resilience } from "./resilience.js";
+import { Resilience, type BreakerState } from "./resilience.js";
 import { ROLES, type LlmSettings, type Role } from "./settings.js";
-
-const BREAKER_STATES = {
-  [CircuitState.Closed]: "closed",
-  [CircuitState.Open]: "open",
-  [CircuitState.HalfOpen]: "half_open",
-  [CircuitState.Isolated]: "isolated",
-} as const;
 
 export const DEFAULT_ENDPOINT = "https://api.openai.com/v1";
 
@@ -20,7 +12,9 @@ export interface LlmProvider {
   readonly settings: LlmSettings;
   chat(role: Role): ResilientChat;
   /** The endpoint's circuit breaker: "closed" (calls go through), "open", "half_open" or "isolated". */
-  breakerState(): "closed" | "open" | "half_open" | "isolated";
+  breakerState(): BreakerState;
+  /** Every endpoint's breaker (by host), for the `guichet_llm_breaker_state` gauge. */
+  breakerStates(): Array<{ endpoint: string; state: BreakerState }>;
 }
 
 /**
@@ -51,6 +45,10 @@ export function createLlmProvider(settings: LlmSettings | undefined, resilience?
     deadlineMs: settings.deadlineMs,
     settings,
     chat: (role) => chats.get(role)!,
-    breakerState: () => BREAKER_STATES[shared.breaker(endpoint).state],
+    breakerState: () => shared.stateOf(endpoint),
+    breakerStates: () => {
+      shared.breaker(endpoint);
+      return shared.breakerStates();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import {
   BrokenCircuitError,
+  CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
   TimeoutStrategy,
@@ -13,6 +14,25 @@ import {
 } from "cockatiel";
 import { isTransient, LlmUnavailableError, retryAfterMs, statusOf } from "./errors.js";
 import type { ResilienceSettings } from "./settings.js";
+import { record } from "../telemetry/metrics.js";
+
+export type BreakerState = "closed" | "open" | "half_open" | "isolated";
+
+const BREAKER_STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half_open",
+  [CircuitState.Isolated]: "isolated",
+};
+
+/** The endpoint as a metrics label: its host only (a base URL may carry a path or credentials). */
+export function endpointLabel(endpoint: string): string {
+  try {
+    return new URL(endpoint).host || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
 
 export interface CallOptions {
   /** The caller's signal (client gone, request timeout): aborts the HTTP call and is rethrown as is. */
@@ -49,9 +69,23 @@ export class Resilience {
         handleWhen((error) => isTransient(error)),
         { halfOpenAfter: this.settings.halfOpenAfterMs, breaker: new ConsecutiveBreaker(this.settings.breakerFailures) },
       );
+      const label = endpointLabel(endpoint);
+      breaker.onStateChange((state) => {
+        const to = BREAKER_STATES[state];
+        if (to !== "isolated") record.breakerTransition(label, to);
+      });
       this.breakers.set(endpoint, breaker);
     }
     return breaker;
+  }
+
+  /** Each endpoint's breaker state, for `/ready` and the `guichet_llm_breaker_state` gauge. */
+  breakerStates(): Array<{ endpoint: string; state: BreakerState }> {
+    return [...this.breakers].map(([endpoint, breaker]) => ({ endpoint: endpointLabel(endpoint), state: BREAKER_STATES[breaker.state] }));
+  }
+
+  stateOf(endpoint: string): BreakerState {
+    return BREAKER_STATES[this.breaker(endpoint).state];
   }
 
   /** Milliseconds to wait before retry number `attempt` (1-based): Retry-After when given, else capped 2^n back-off with jitter. */

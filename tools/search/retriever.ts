@@ -1,3 +1,4 @@
+import { withSpan } from "../telemetry/tracing.js";
 import type { Chunk } from "../../corpus/chunk.js";
 import type { DenseHit, DenseIndex } from "./dense-index.js";
 import { DEFAULT_RRF_K, reciprocalRankFusion } from "./fusion.js";
@@ -86,9 +87,24 @@ export class Retriever {
     return this.finish(ranked, options, reranker.rerank(question, candidates) as string[], candidates);
   }
 
-  /** Retrieval with any dense leg, local or remote. */
+  /** Retrieval with any dense leg, local or remote, in a `retrieval` span (GenAI operation `retrieval`). */
   async searchAsync(question: string, options: RetrieveOptions = {}): Promise<SearchHit[]> {
     const mode = this.effectiveMode(options.mode);
+    const attributes = {
+      "gen_ai.operation.name": "retrieval",
+      "gen_ai.data_source.id": "guichet-index",
+      "guichet.retrieval.mode": mode,
+      "guichet.retrieval.k": options.k ?? 10,
+      "guichet.reranker": this.rerankerFor(options)?.name ?? "none",
+    };
+    return withSpan("retrieval", attributes, async (span) => {
+      const hits = await this.retrieve(question, options, mode);
+      span.setAttribute("guichet.passage_ids", hits.map((h) => h.chunk.id));
+      return hits;
+    });
+  }
+
+  private async retrieve(question: string, options: RetrieveOptions, mode: RetrievalMode): Promise<SearchHit[]> {
     let dense: DenseHit[] = [];
     if (mode !== "bm25") {
       const embeddings = this.dense!.embeddings;

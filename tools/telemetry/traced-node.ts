@@ -1,4 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
+import { record } from "./metrics.js";
 import { withSpan } from "./tracing.js";
 
 type NodeUpdate = { timings?: Record<string, number> } & Record<string, unknown>;
@@ -13,7 +14,8 @@ function progressWriter(config: unknown): ProgressWriter | undefined {
 
 /**
  * Wraps a graph node: runs it inside a span named after the node (a child of the run's span),
- * sets the attributes `describe` derives from its update, and records its duration in `timings`; a streamed
+ * sets the attributes `describe` derives from its update, and records its duration in `timings` and in the
+ * `guichet_node_duration_seconds` histogram; a streamed
  * run also gets `progress` events (started, finished) through the run's writer.
  */
 export function tracedNode<S, C, U extends NodeUpdate>(
@@ -27,7 +29,9 @@ export function tracedNode<S, C, U extends NodeUpdate>(
       const progress = progressWriter(config);
       progress?.({ type: "progress", node: name, status: "started" });
       const update = await node(state, config);
-      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      const elapsed = performance.now() - started;
+      record.node(name, elapsed / 1000);
+      const ms = Math.round(elapsed * 1000) / 1000;
       progress?.({ type: "progress", node: name, status: "finished", ms });
       span.setAttributes(describe(update, state));
       return { ...update, timings: { [name]: ms, ...(update.timings ?? {}) } };

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import { context, createContextKey, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 
 export const TRACER_NAME = "guichet";
 
@@ -33,4 +33,17 @@ export function traceIdOf(span: Span): string {
   const id = span.spanContext().traceId;
   if (id && id !== ZERO_TRACE) return id;
   return crypto.randomUUID().replace(/-/g, "");
+}
+
+const CONVERSATION = createContextKey("guichet.conversation");
+
+/** Runs `fn` with the conversation (thread) id in context, for the GenAI client spans made inside it. */
+export function withConversation<T>(threadId: string | undefined, fn: () => T): T {
+  return threadId === undefined ? fn() : context.with(context.active().setValue(CONVERSATION, threadId), fn);
+}
+
+/** `gen_ai.conversation.id` of the current run, when it belongs to a thread. */
+export function conversationAttributes(): Attributes {
+  const id = context.active().getValue(CONVERSATION);
+  return typeof id === "string" ? { "gen_ai.conversation.id": id } : {};
 }

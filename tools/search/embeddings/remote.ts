@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { OpenAIEmbeddings } from "@langchain/openai";
+import { withGenAiClientSpan } from "../../telemetry/gen-ai-span.js";
 
 /** An OpenAI-compatible `/embeddings` endpoint (OpenAI, Albert's bge-m3, Ollama, TEI, vLLM...). */
 export interface RemoteEmbeddingsConfig {
@@ -131,6 +132,7 @@ export async function embedWithCache(
 export function remoteQueryEmbedder(embeddings: Pick<OpenAIEmbeddings, "embedQuery">, name: string) {
   return {
     name,
-    embedQuery: async (text: string) => unit(await embeddings.embedQuery(text)),
+    embedQuery: (text: string) =>
+      withGenAiClientSpan("embeddings", name, async () => unit(await embeddings.embedQuery(text))),
   };
 }
