@@ -15,6 +15,7 @@ export interface Telemetry {
 }
 
 const DEFAULT_SHUTDOWN_MS = 5_000;
+const UNTRACED_ROUTES = new Set(["/health", "/ready", "/metrics"]);
 const PEER_ADDRESSES = ["client.address", "network.peer.address", "net.peer.ip", "http.client_ip"];
 const STARTED = Symbol.for("guichet.telemetry");
 type Registry = typeof globalThis & { [STARTED]?: Telemetry };
@@ -49,10 +50,17 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
   if (started) return started;
   if (!tracingRequested(env)) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    const off: Telemetry = { enabled: false, shutdown: async () => {} };
+    const off: Telemetry = {
+      enabled: false,
+      shutdown: async () => {
+        delete registry[STARTED];
+      },
+    };
     registry[STARTED] = off;
     return off;
   }
+  // The SDK reads its settings from process.env: the variables given here are put there first.
+  for (const [key, value] of Object.entries(env)) if (key.startsWith("OTEL_") && value !== undefined) process.env[key] = value;
   // Metrics are Prometheus' (GET /metrics) and logs go to standard error: the SDK exports traces only, unless
   // the operator explicitly asks for its metrics or logs exporters too.
   process.env.OTEL_METRICS_EXPORTER ??= "none";
@@ -62,6 +70,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
     contextManager: new AsyncLocalStorageContextManager(),
     instrumentations: [
       new HttpInstrumentation({
+        // Probes and scrapes every few seconds would drown the traces of questions.
+        ignoreIncomingRequestHook: (request) => UNTRACED_ROUTES.has(routeOf(request as IncomingMessage)),
         // Named after the route template, as Express matched it, once the response is done.
         applyCustomAttributesOnSpan: (span, request) => {
           if (!(request instanceof IncomingMessage)) return;

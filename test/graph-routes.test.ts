@@ -268,7 +268,7 @@ describe("graph structure and routing", () => {
 
   it("returns only the output channels from a direct invoke", async () => {
     const out = await graph.invoke({ question: "carte Vitale" }, { context: { capabilities: caps } });
-    expect(Object.keys(out).sort()).toEqual(["cacheOutcome", "degradations", "distress", "language", "passages", "redacted", "refusal", "reply", "timings", "understoodAs"]);
+    expect(Object.keys(out).sort()).toEqual(["cacheOutcome", "degradations", "distress", "language", "passages", "question", "questionClass", "redacted", "refusal", "reply", "timings", "understoodAs"]);
     expect(out.passages.length).toBeGreaterThan(0);
     expect(out.passages.length).toBeLessThanOrEqual(DEFAULT_CONFIGURATION.topK);
     expect(out.passages.map((p) => p.rank)).toEqual(out.passages.map((_, i) => i + 1));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 
 /** The repository's root and deploy/observability/, where the Prometheus, Grafana and collector assets live. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -13,21 +13,8 @@ export const dashboardFile = join(assetsDir, "grafana", "dashboards", "guichet.j
 /** Metric families the assets may read: the app's own, the GenAI conventions', prom-client's default metrics. */
 const METRIC_PREFIXES = /^(guichet_|gen_ai_|process_|nodejs_)/;
 
-/**
- * js-yaml is not a dependency of the project: it is installed at the top of node_modules by jest
- * (through @istanbuljs/load-nyc-config). It has no type declarations here, hence the require and the
- * narrow type; `load` exists in both its 3.x and 4.x lines.
- */
 export function parseYaml(text: string): unknown {
-  let yaml: { load(text: string): unknown };
-  try {
-    yaml = createRequire(import.meta.url)("js-yaml") as { load(text: string): unknown };
-  } catch (error) {
-    throw new Error(`js-yaml, which comes with jest, cannot be loaded to read the observability YAML: ${String(error)}`, {
-      cause: error,
-    });
-  }
-  return yaml.load(text);
+  return parse(text);
 }
 
 export function readYaml(file: string): unknown {
