@@ -109,7 +109,6 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
   const { onEvent, accounting } = options;
   const caller = input.caller ?? "anonymous";
   const breach = options.capabilities.llm && accounting ? await accounting.overBudget(caller) : false;
-  if (breach) record.budgetExceeded(breach.scope);
   const capabilities = breach ? withoutLlm(options.capabilities) : options.capabilities;
   const deadlineMs = options.deadlineMs ?? capabilities.llm?.deadlineMs;
   const held: NonNullable<GuichetContext["held"]> = {};
@@ -132,6 +131,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
     // A cached answer is the full one: only an answer written offline because of the budget says so.
   if (state && breach && state.cacheOutcome.status !== "exact" && state.cacheOutcome.status !== "semantic") {
     state = { ...state, degradations: [...state.degradations, "budget_exceeded"] };
+    record.budgetExceeded(breach.scope);
   }
     if (state && held.ticket && capabilities.answerCache && isCacheable(state)) {
       const reply = state.reply!;

@@ -1,4 +1,5 @@
-import { context } from "@opentelemetry/api";
+import { context, propagation } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
@@ -50,6 +51,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
   if (started) return started;
   if (!tracingRequested(env)) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // An incoming `traceparent` is still continued: the caller's trace id shows in the response and the logs.
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const off: Telemetry = {
       enabled: false,
       shutdown: async () => {
@@ -84,7 +87,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
       }),
       new UndiciInstrumentation(),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
-      new RedisInstrumentation(),
+      // Keys and arguments can hold the analysed words of a question (the semantic cache's term index): spans
+      // keep the command name only.
+      new RedisInstrumentation({ dbStatementSerializer: (command) => command }),
     ],
   });
   sdk.start();

@@ -71,6 +71,9 @@ describe("startTelemetry", () => {
     context.with(trace.setSpan(context.active(), carried), () => {
       expect(trace.getTracer("t").startSpan("child").spanContext().traceId).toBe("a".repeat(32));
     });
+    // An incoming traceparent is continued even so.
+    const incoming = propagation.extract(context.active(), { traceparent: `00-${"c".repeat(32)}-${"d".repeat(16)}-01` });
+    expect(trace.getTracer("t").startSpan("server", {}, incoming).spanContext().traceId).toBe("c".repeat(32));
     await expect(telemetry.shutdown()).resolves.toBeUndefined();
   });
 

@@ -96,7 +96,7 @@ export class ResilientChat {
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        span.setAttribute("error.type", (error as Error).name);
+        span.setAttribute("error.type", errorType(error));
         record.genAiOperation("chat", PROVIDER_NAME, this.settings.model, (performance.now() - started) / 1000, undefined, errorType(error));
         throw error;
       } finally {

@@ -125,7 +125,7 @@ const shed = new Counter({
 
 const budgetExceeded = new Counter({
   name: "guichet_budget_exceeded_total",
-  help: "Runs answered extractively because a daily LLM budget was spent, by scope (global or key name)",
+  help: "Runs answered extractively because a daily LLM budget was spent, by scope (global or key:<name>)",
   labelNames: ["scope"] as const,
   registers: [registry],
 });
@@ -220,7 +220,7 @@ new Gauge({
 
 new Gauge({
   name: "guichet_budget_spent",
-  help: "LLM spending of the current UTC day by scope (global or key name) and unit (cost, tokens)",
+  help: "LLM spending of the current UTC day by scope (global or key:<name>) and unit (cost, tokens)",
   labelNames: ["scope", "unit"] as const,
   registers: [registry],
   collect() {
@@ -231,7 +231,7 @@ new Gauge({
 
 new Gauge({
   name: "guichet_budget_limit",
-  help: "Daily LLM budget by scope (global or key name) and unit (cost, tokens)",
+  help: "Daily LLM budget by scope (global or key:<name>) and unit (cost, tokens)",
   labelNames: ["scope", "unit"] as const,
   registers: [registry],
   collect() {
