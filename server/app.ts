@@ -22,7 +22,7 @@ import type { BreakerState } from "../tools/llm/resilience.js";
 import { record, setGaugeSources, setMetricsEnabled } from "../tools/telemetry/metrics.js";
 import { tracer } from "../tools/telemetry/tracing.js";
 import { metricsRoute } from "./metrics-route.js";
-import { ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS } from "./http-route.js";
+import { ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS, UNTRACED_ROUTES } from "./http-route.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
 import { loadShedOf, readiness } from "./readiness.js";
@@ -279,13 +279,8 @@ function requestContext(logger: Logger) {
     req.id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", req.id);
     const started = performance.now();
-    // With the HTTP instrumentation on (server/telemetry.ts) the server span is already there: it is annotated
-    // here and ended by the instrumentation; otherwise this middleware opens and ends its own.
-    const active = trace.getSpan(context.active());
-    const owned = !active || !isSpanContextValid(active.spanContext());
     const parent = propagation.extract(context.active(), req.headers);
-    const span = owned ? requestSpan(req, parent) : active;
-    if (!owned) span.setAttribute("guichet.request_id", req.id);
+    const span = requestSpan(req, parent);
     const { traceId, spanId, traceFlags } = span.spanContext();
     // W3C Trace Context's response header: the caller can quote the trace of its request.
     res.setHeader("traceresponse", `00-${traceId}-${spanId}-0${traceFlags & TraceFlags.SAMPLED}`);
@@ -298,14 +293,12 @@ function requestContext(logger: Logger) {
       const aborted = !res.writableFinished;
       const route = routeOf(req);
       record.http(route, req.method, res.statusCode, (performance.now() - started) / 1000);
-      if (owned) {
-        span.updateName(`${req.method} ${route}`);
-        span.setAttribute("http.route", route);
-        span.setAttribute("http.response.status_code", res.statusCode);
-        if (aborted) span.setAttribute("guichet.client_aborted", true);
-        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
+      span.updateName(`${req.method} ${route}`);
+      span.setAttribute("http.route", route);
+      span.setAttribute("http.response.status_code", res.statusCode);
+      if (aborted) span.setAttribute("guichet.client_aborted", true);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
       log.info(
         {
           method: req.method,
@@ -320,17 +313,17 @@ function requestContext(logger: Logger) {
     };
     res.on("finish", end);
     res.on("close", end);
-    if (owned) context.with(trace.setSpan(parent, span), next);
-    else next();
+    context.with(trace.setSpan(parent, span), next);
   };
 }
 
 /**
- * The request's server span, continuing an incoming `traceparent`. With tracing off the API's spans are no-ops
- * carrying an empty context: the request then gets a random one, so that its logs, its response and its run
- * still share one trace id.
+ * The request's server span, continuing an incoming `traceparent`. Probes and scrapes get none. With tracing off
+ * the API's spans are no-ops carrying the caller's context or an empty one: the request then gets a random one,
+ * so that its logs, its response and its run still share one trace id.
  */
 function requestSpan(req: Request, parent: ReturnType<typeof context.active>): Span {
+  if (UNTRACED_ROUTES.has(routedPath(req.path))) return randomContext();
   const span = tracer().startSpan(
     `${req.method} ${req.path}`,
     {
@@ -339,7 +332,10 @@ function requestSpan(req: Request, parent: ReturnType<typeof context.active>): S
     },
     parent,
   );
-  if (isSpanContextValid(span.spanContext())) return span;
+  return isSpanContextValid(span.spanContext()) ? span : randomContext();
+}
+
+function randomContext(): Span {
   return trace.wrapSpanContext({
     traceId: randomBytes(16).toString("hex"),
     spanId: randomBytes(8).toString("hex"),

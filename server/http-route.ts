@@ -8,6 +8,8 @@ export const ROUTES: Record<string, string[]> = {
   "/ready": ["GET", "HEAD"],
   "/metrics": ["GET", "HEAD"],
 };
+/** Probes and scrapes, every few seconds: traced, they would drown the traces of questions. */
+export const UNTRACED_ROUTES = new Set(["/health", "/ready", "/metrics"]);
 export const THREAD_ROUTE_METHODS = ["GET", "HEAD", "DELETE"];
 const THREAD_ROUTE = /^\/threads\/[^/]+$/;
 

@@ -1,10 +1,9 @@
 /**
  * Loaded before the application (`tsx --import ./server/instrument.ts server/main.ts`, see package.json): the
- * OpenTelemetry SDK and its instrumentations must patch node:http, fetch, redis and pg before any module imports
- * them. ESM modules are patched through the import-in-the-middle hook registered here.
+ * OpenTelemetry SDK and its instrumentations must patch node:http, redis and pg before any module loads them.
+ * Those are CommonJS modules (and fetch is traced through its diagnostics channel), so no ESM loader hook is
+ * needed: none is registered, and the application's own ES modules load untouched.
  */
-import { register } from "node:module";
-import { startTelemetry, tracingRequested } from "./telemetry.js";
+import { startTelemetry } from "./telemetry.js";
 
-if (tracingRequested()) register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 startTelemetry();

@@ -6,8 +6,6 @@ import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { RedisInstrumentation } from "@opentelemetry/instrumentation-redis";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { IncomingMessage } from "node:http";
-import { routeOf } from "./http-route.js";
 
 export interface Telemetry {
   enabled: boolean;
@@ -16,8 +14,6 @@ export interface Telemetry {
 }
 
 const DEFAULT_SHUTDOWN_MS = 5_000;
-const UNTRACED_ROUTES = new Set(["/health", "/ready", "/metrics"]);
-const PEER_ADDRESSES = ["client.address", "network.peer.address", "net.peer.ip", "http.client_ip"];
 const STARTED = Symbol.for("guichet.telemetry");
 type Registry = typeof globalThis & { [STARTED]?: Telemetry };
 
@@ -38,8 +34,7 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
  * (OTEL_EXPORTER_OTLP_*, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME,
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*): OTLP over HTTP unless told otherwise, spans batched and exported off
  * the request path. Client spans of outgoing HTTP (node:http and fetch, so the LLM endpoint), Redis and PostgreSQL
- * come from the instrumentations, and so does the server span of each request, named after its route template
- * (server/app.ts annotates it with the request id). `npm start` loads server/instrument.ts first so the
+ * come from the instrumentations; the server span of each request is opened by server/app.ts. `npm start` loads server/instrument.ts first so the
  * client libraries are patched before anything imports them.
  *
  * Whatever the variables say, a context manager is installed: with export off, a request still gets one trace id
@@ -72,19 +67,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
     serviceName: env.OTEL_SERVICE_NAME?.trim() || "guichet",
     contextManager: new AsyncLocalStorageContextManager(),
     instrumentations: [
-      new HttpInstrumentation({
-        // Probes and scrapes every few seconds would drown the traces of questions.
-        ignoreIncomingRequestHook: (request) => UNTRACED_ROUTES.has(routeOf(request as IncomingMessage)),
-        // Named after the route template, as Express matched it, once the response is done.
-        applyCustomAttributesOnSpan: (span, request) => {
-          if (!(request instanceof IncomingMessage)) return;
-          const route = routeOf(request);
-          // A caller's IP address is personal data: it is not kept on the span.
-          for (const key of PEER_ADDRESSES) span.setAttribute(key, "[redacted]");
-          span.setAttribute("http.route", route);
-          span.updateName(`${request.method ?? "GET"} ${route}`);
-        },
-      }),
+      // Outgoing calls only: each request's server span is server/app.ts's own, lighter than the
+      // instrumentation's, named by its route template and without the caller's address (personal data).
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       new UndiciInstrumentation(),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
       // Keys and arguments can hold the analysed words of a question (the semantic cache's term index): spans

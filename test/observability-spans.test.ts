@@ -180,6 +180,15 @@ describe("span trees", () => {
     expect(tree.named("chat scripted-model").length).toBeGreaterThan(0);
   });
 
+  it("probes and scrapes make no span, yet answer with a trace id of their own", async () => {
+    const app = appOf(capabilities());
+    for (const path of ["/health", "/ready", "/metrics"]) {
+      const res = await request(app).get(path).expect(200);
+      expect(res.headers.traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    }
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+
   it("no personal data in any span; the redacted question only when asked for", async () => {
     const question = "Je suis jean.dupont@example.org, tel 06 12 34 56 78 : comment renouveler mon passeport ?";
     const secrets = ["jean.dupont@example.org", "06 12 34 56 78", "0612345678"];
