@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { memoryIo } from "./helpers/io.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import {
   aggregate,
   benchQuestions,
@@ -58,13 +58,8 @@ const figures = (mode: "off" | "on", requestsPerSecond: number, p95: number, ext
 });
 
 function captureIo(env: NodeJS.ProcessEnv): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  return { io: { stdin: new PassThrough(), stdout, stderr, env }, out: () => out, err: () => err };
+  const io = memoryIo(env);
+  return { io, out: io.out, err: io.err };
 }
 
 /** The 3.5 fixtures (12 fiches), indexed by the first server into a folder of the test's own. */
@@ -190,8 +185,11 @@ describe("npm run bench:obs, the real servers on a tiny scale", () => {
   it("measures OFF then ON, the receiver and scraper counting, and writes only its section", async () => {
     const dir = tempDir("guichet-obs-run-");
     const doc = join(dir, "benchmarks.md");
-    copyFileSync("docs/benchmarks.md", doc);
-    const original = readFileSync(doc, "utf8");
+    // The page as it would be without this bench's section: the run must append it and keep the rest.
+    const page = readFileSync("docs/benchmarks.md", "utf8");
+    const at = page.indexOf(OBS_MARKERS.start);
+    const original = at < 0 ? page : page.slice(0, at) + page.slice(page.indexOf(OBS_MARKERS.end) + OBS_MARKERS.end.length + 1);
+    writeFileSync(doc, original);
     const { io, out, err } = captureIo(fixtureEnv());
     const code = await obsBenchMain(["--duration", "2", "--warmup", "1", "--rounds", "1", "--connections", "2", "--write", "--out", doc, "--json"], io);
     expect(err()).not.toContain("did not start");

@@ -1,6 +1,6 @@
+import { freePort } from "./helpers/instances.js";
 import { jest } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { parseBudgetConfig, type BudgetConfig } from "../tools/finops/budget-config.js";
 import { Budgets, type BudgetsOptions, type BudgetUnit } from "../tools/finops/budgets.js";
 import { MemorySpendStore, type Spend, type SpendStore } from "../tools/finops/spend-store.js";
@@ -265,12 +265,7 @@ describe("budgets on Redis", () => {
   });
 
   it("fails open with a client whose Redis is unreachable", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const address = probe.address() as { port: number };
-        probe.close(() => resolve(address.port));
-      });
-    });
+    const port = await freePort();
     const dead = await connectRedis(`redis://127.0.0.1:${port}`, logger);
     try {
       const store = new RedisSpendStore(dead, { prefix });

@@ -1,4 +1,3 @@
-import { PassThrough } from "node:stream";
 import { pino } from "pino";
 import request from "supertest";
 import type { Capabilities } from "../graphs/capabilities.js";
@@ -12,6 +11,7 @@ import { loadConfig } from "../tools/config.js";
 import { LlmAdmission } from "../tools/llm/admission.js";
 import { record } from "../tools/telemetry/metrics.js";
 import { tempDir } from "./helpers/fixtures.js";
+import { memoryIo } from "./helpers/io.js";
 import { chatRequests, llmCapabilities } from "./helpers/llm.js";
 import { metricNamesInAssets } from "./helpers/observability-assets.js";
 import { chatReply, startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
@@ -227,12 +227,9 @@ describe("/metrics after a scripted set of requests", () => {
 
 describe("npm run cost over the same requests", () => {
   it("prints the run's costs per key and model", async () => {
-    const out = new PassThrough();
-    let text = "";
-    out.on("data", (d: Buffer) => (text += d.toString()));
-    const io = { stdin: new PassThrough(), stdout: out, stderr: new PassThrough(), env: {} };
+    const io = memoryIo();
     expect(await costMain(["--since", "1d", "--dir", usageDir, "--by", "key,model", "--json"], io)).toBe(0);
-    const report = JSON.parse(text) as { rows: Array<{ key: string; model: string; cost: number; calls: number; cached: number }>; total: { cost: number } };
+    const report = JSON.parse(io.out()) as { rows: Array<{ key: string; model: string; cost: number; calls: number; cached: number }>; total: { cost: number } };
     const lines = responses.flatMap((r) => ((r.body.usage as { by_node: Array<{ cost: number; calls: number }> } | undefined)?.by_node ?? []));
     const row = report.rows.find((r) => r.key === "anonymous" && r.model === "scripted-model")!;
     expect(row.calls).toBe(lines.reduce((n, l) => n + l.calls, 0));

@@ -184,61 +184,45 @@ new Gauge({
   },
 });
 
-new Gauge({
-  name: "guichet_corpus_snapshot_timestamp_seconds",
-  help: "Snapshot date of the corpus (its newest fiche's modification date), epoch seconds",
-  registers: [registry],
-  collect() {
-    this.reset();
-    const corpus = sources.corpus?.();
-    const at = corpus ? Date.parse(`${corpus.snapshotDate}T00:00:00Z`) : Number.NaN;
-    if (Number.isFinite(at)) this.set(at / 1000);
-  },
-});
+/** A gauge without labels whose value, read at each scrape, comes from the corpus (none without a server). */
+function corpusGauge(name: string, help: string, read: (corpus: NonNullable<ReturnType<NonNullable<GaugeSources["corpus"]>>>) => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const corpus = sources.corpus?.();
+      const value = corpus ? read(corpus) : Number.NaN;
+      if (Number.isFinite(value)) this.set(value);
+    },
+  });
+}
 
-new Gauge({
-  name: "guichet_index_chunks",
-  help: "Passages (chunks) in the loaded index",
-  registers: [registry],
-  collect() {
-    this.reset();
-    const corpus = sources.corpus?.();
-    if (corpus) this.set(corpus.chunks);
-  },
-});
+corpusGauge(
+  "guichet_corpus_snapshot_timestamp_seconds",
+  "Snapshot date of the corpus (its newest fiche's modification date), epoch seconds",
+  (corpus) => Date.parse(`${corpus.snapshotDate}T00:00:00Z`) / 1000,
+);
+corpusGauge("guichet_index_chunks", "Passages (chunks) in the loaded index", (corpus) => corpus.chunks);
+corpusGauge("guichet_index_fiches", "Fiches in the loaded index", (corpus) => corpus.fiches);
 
-new Gauge({
-  name: "guichet_index_fiches",
-  help: "Fiches in the loaded index",
-  registers: [registry],
-  collect() {
-    this.reset();
-    const corpus = sources.corpus?.();
-    if (corpus) this.set(corpus.fiches);
-  },
-});
+/** A budget gauge by scope and unit, read at each scrape from the budgets' status. */
+function budgetGauge(name: string, help: string, field: "spent" | "limit"): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ["scope", "unit"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.budgets?.().status ?? []) this.set({ scope: s.scope, unit: s.unit }, s[field]);
+    },
+  });
+}
 
-new Gauge({
-  name: "guichet_budget_spent",
-  help: "LLM spending of the current UTC day by scope (global or key:<name>) and unit (cost, tokens)",
-  labelNames: ["scope", "unit"] as const,
-  registers: [registry],
-  collect() {
-    this.reset();
-    for (const s of sources.budgets?.().status ?? []) this.set({ scope: s.scope, unit: s.unit }, s.spent);
-  },
-});
-
-new Gauge({
-  name: "guichet_budget_limit",
-  help: "Daily LLM budget by scope (global or key:<name>) and unit (cost, tokens)",
-  labelNames: ["scope", "unit"] as const,
-  registers: [registry],
-  collect() {
-    this.reset();
-    for (const s of sources.budgets?.().status ?? []) this.set({ scope: s.scope, unit: s.unit }, s.limit);
-  },
-});
+budgetGauge("guichet_budget_spent", "LLM spending of the current UTC day by scope (global or key:<name>) and unit (cost, tokens)", "spent");
+budgetGauge("guichet_budget_limit", "Daily LLM budget by scope (global or key:<name>) and unit (cost, tokens)", "limit");
 
 new Gauge({
   name: "guichet_budget_alert_ratio",
