@@ -312,6 +312,22 @@ export function overhead(off: Pick<ConfigFigures, "p95" | "requestsPerSecond">, 
   return { p95Pct, rpsPct, met: p95Pct <= targetPct && rpsPct <= targetPct };
 }
 
+/**
+ * The overhead of each round (its ON against its OFF, run one after the other), then the median over the rounds:
+ * on a shared machine whose speed drifts from minute to minute, pairs cancel the drift that medians of each
+ * configuration keep.
+ */
+export function pairedOverhead(runs: RunFigures[], targetPct = TARGET_PCT): Overhead {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const pairs = rounds
+    .map((round) => [runs.find((r) => r.round === round && r.mode === "off"), runs.find((r) => r.round === round && r.mode === "on")] as const)
+    .filter((pair): pair is readonly [RunFigures, RunFigures] => pair[0] !== undefined && pair[1] !== undefined)
+    .map(([off, on]) => overhead(off, on, targetPct));
+  const p95Pct = median(pairs.map((o) => o.p95Pct));
+  const rpsPct = median(pairs.map((o) => o.rpsPct));
+  return { p95Pct, rpsPct, met: p95Pct <= targetPct && rpsPct <= targetPct };
+}
+
 /** A configuration's failed share, or a message when it is above `MAX_ERROR_RATE` (or it served nothing). */
 export function errorProblem(figures: ConfigFigures): string | undefined {
   if (figures.totalRequests === 0) return `the ${LABEL[figures.mode]} configuration served no request`;
@@ -325,8 +341,9 @@ const verdict = (value: number, targetPct = TARGET_PCT) => (value <= targetPct ?
 const kib = (bytes: number) => fmt(bytes / 1024, 0);
 
 /** The markdown table: one row per configuration (medians over the rounds), then the overhead against the target. */
-export function obsTable(off: ConfigFigures, on: ConfigFigures): string[] {
+export function obsTable(off: ConfigFigures, on: ConfigFigures, runs: RunFigures[] = []): string[] {
   const o = overhead(off, on);
+  const paired = pairedOverhead(runs);
   const row = (c: ConfigFigures, what: string) =>
     `| ${LABEL[c.mode]}: ${what} | ${fmt(c.requestsPerSecond, 1)} | ${fmt(c.p50)} | ${fmt(c.p95)} | ${fmt(c.p99)} | ${fmt(c.errors, 0)} | ${c.mode === "on" ? `${fmt(c.exports, 0)} (${kib(c.exportBytes)} KiB)` : fmt(c.exports, 0)} | ${c.mode === "on" ? fmt(c.scrapes, 0) : "—"} |`;
   return [
@@ -336,6 +353,12 @@ export function obsTable(off: ConfigFigures, on: ConfigFigures): string[] {
     row(on, "traces exported (always_on), metrics scraped every 1 s"),
     "",
     `Overhead of ON over OFF: p95 ${pct(o.p95Pct)} (target ≤ ${TARGET_PCT} %: ${verdict(o.p95Pct)}), throughput ${pct(-o.rpsPct)} (a loss of at most ${TARGET_PCT} %: ${verdict(o.rpsPct)}).`,
+    ...(runs.length > 0
+      ? [
+          "",
+          `Paired by round (each round's ON against its OFF, median over the rounds): p95 ${pct(paired.p95Pct)} (${verdict(paired.p95Pct)}), throughput ${pct(-paired.rpsPct)} (${verdict(paired.rpsPct)}).`,
+        ]
+      : []),
   ];
 }
 
@@ -376,6 +399,8 @@ export interface ObsResult {
   off: ConfigFigures;
   on: ConfigFigures;
   overhead: Overhead;
+  /** The same, paired by round (pairedOverhead). */
+  paired: Overhead;
 }
 
 /** The docs/benchmarks.md section: machine, settings, command, then the tables. */
@@ -393,7 +418,7 @@ export function obsSection(result: ObsResult, index: string): string {
     "",
     `Load: autocannon on \`POST /invoke\`, ${result.questions} French questions of \`${DATASET}\` in rotation, ${settings.connections} connection(s), ${settings.warmup} s of warm-up (not measured) then ${settings.duration} s measured; ${settings.rounds} round(s) in the order OFF, ON, OFF, ON … so that drift hits both sides. Each figure below is the median over the rounds; latencies are those of the 200s (nearest rank); errors are non-2xx responses, connection errors and timeouts.`,
     "",
-    ...obsTable(result.off, result.on),
+    ...obsTable(result.off, result.on, result.runs),
     "",
     "Per round:",
     "",
@@ -488,7 +513,7 @@ export async function obsBenchMain(argv: string[], io: CliIo): Promise<number> {
 
   const off = aggregate(runs, "off");
   const on = aggregate(runs, "on");
-  const result: ObsResult = { settings, questions: questions.length, runs, off, on, overhead: overhead(off, on) };
+  const result: ObsResult = { settings, questions: questions.length, runs, off, on, overhead: overhead(off, on), paired: pairedOverhead(runs) };
   const section = obsSection(result, describeIndex(io.env));
   await writeLine(io.stdout, opts.json ? JSON.stringify(result, null, 2) : section);
   const problems = [errorProblem(off), errorProblem(on)].filter((p): p is string => p !== undefined);

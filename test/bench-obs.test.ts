@@ -14,6 +14,7 @@ import {
   obsBenchMain,
   obsTable,
   overhead,
+  pairedOverhead,
   serverEnv,
   startReceiver,
   startScraper,
@@ -83,6 +84,12 @@ describe("npm run bench:obs, its pure parts", () => {
     expect(overhead({ p95: 40, requestsPerSecond: 200 }, { p95: 42, requestsPerSecond: 188 })).toEqual({ p95Pct: 5, rpsPct: 6, met: false });
     // p95: (38 − 40) / 40 = −5 %; req/s: (200 − 210) / 200 = −5 %: ON faster, met.
     expect(overhead({ p95: 40, requestsPerSecond: 200 }, { p95: 38, requestsPerSecond: 210 })).toEqual({ p95Pct: -5, rpsPct: -5, met: true });
+    // Paired by round: round 1 costs 10 % of throughput, round 2 none, round 3 20 %: the median pair says 10 %.
+    const run = (round: number, mode: "off" | "on", requestsPerSecond: number, p95: number): RunFigures => ({
+      mode, round, requests: 100, errors: 0, requestsPerSecond, p50: 1, p95, p99: p95, exports: 0, exportBytes: 0, scrapes: 0, scrapeFailures: 0,
+    });
+    const rounds = [run(1, "off", 100, 10), run(1, "on", 90, 10.5), run(2, "off", 80, 10), run(2, "on", 80, 10), run(3, "off", 100, 10), run(3, "on", 80, 12)];
+    expect(pairedOverhead(rounds)).toEqual({ p95Pct: 5, rpsPct: 10, met: false });
     const none = overhead({ p95: Number.NaN, requestsPerSecond: 0 }, { p95: 10, requestsPerSecond: 10 });
     expect(none.p95Pct).toBeNaN();
     expect(none.rpsPct).toBeNaN();
