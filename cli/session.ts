@@ -1,6 +1,6 @@
 import { loadCapabilities, type Capabilities } from "../graphs/capabilities.js";
 import { buildGraph, type GuichetGraph } from "../graphs/guichet.js";
-import { runGuichet, type AskResponse } from "../graphs/run.js";
+import { runGuichet, type AskResponse, type RunOptions } from "../graphs/run.js";
 import { loadConfig, type AppConfig } from "../tools/config.js";
 
 /** What a command needs to answer questions: config, the index loaded once, and the graph. */
@@ -8,7 +8,7 @@ export interface Session {
   config: AppConfig;
   capabilities: Capabilities;
   graph: GuichetGraph;
-  ask(question: string, language?: string): Promise<AskResponse>;
+  ask(question: string, language?: string, options?: Pick<RunOptions, "inspect">): Promise<AskResponse>;
 }
 
 export async function openSession(
@@ -24,7 +24,7 @@ export async function openSession(
     config,
     capabilities,
     graph,
-    ask: (question, language) =>
+    ask: (question, language, options) =>
       runGuichet(graph, { question, ...(language ? { language } : {}) }, {
         capabilities,
         configuration: {
@@ -32,6 +32,7 @@ export async function openSession(
           maxPerFiche: config.maxPerFiche,
           maxQuestionLength: config.maxQuestionLength,
         },
+        ...options,
       }),
   };
 }

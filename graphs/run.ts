@@ -69,6 +69,8 @@ export interface RunOptions {
   accounting?: RunAccounting;
   /** Puts the redacted question on the run's span (`guichet.question`); off by default. */
   traceQuestions?: boolean;
+  /** Receives the run's final state (the evals read the passages the answer was written from). */
+  inspect?: (state: FinalState) => void;
 }
 
 export type FinalState = Pick<GuichetStateType, "question" | "language" | "refusal" | "reply" | "timings" | "degradations" | "redacted" | "cacheOutcome" | "understoodAs"> &
@@ -149,6 +151,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
     if (held.ticket) await capabilities.answerCache?.release(held.ticket);
   }
   if (!state) throw new Error("the graph returned no state");
+  options.inspect?.(state);
   const reply = state.reply ?? { answer: "", citations: [], found: false };
   const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
   const usage = state.usage ?? [];

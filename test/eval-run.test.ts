@@ -1,8 +1,9 @@
 import { jest } from "@jest/globals";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliIo } from "../cli/io.js";
 import type { Report } from "../evals/metrics.js";
+import type { EvalRunReport } from "../evals/report/types.js";
 import { evalMain } from "../evals/run-eval.js";
 import { FIXTURES_35, tempDir } from "./helpers/fixtures.js";
 import { memoryIo } from "./helpers/io.js";
@@ -79,10 +80,52 @@ describe("evalMain", () => {
     expect(run.out()).toContain("out of scope: 1 questions, declined 1.000");
   });
 
-  it("requires --dataset", async () => {
+  it("refuses an unknown claim checker", async () => {
     const run = streams();
-    await expect(evalMain([], run.io)).rejects.toMatchObject({ code: "commander.missingMandatoryOptionValue" });
-    expect(run.err()).toContain("--dataset");
+    await expect(evalMain(["--dataset", datasetPath, "--checker", "oracle"], run.io)).rejects.toMatchObject({ code: "commander.invalidArgument" });
+    expect(run.err()).toContain("--checker");
+  });
+
+  it("with reference answers, adds the claim-level figures and writes the report page, its JSON and the history", async () => {
+    // References written from the fixture fiches: the opening chunk's first sentence of each gold fiche.
+    const { openSession } = await import("../cli/session.js");
+    const session = await openSession(env, () => {});
+    const refs = ITEMS.filter((i) => i.gold.length).map((i) => {
+      const chunk = session.capabilities.search.chunks.find((c) => c.ficheId === i.gold[0])!;
+      const sentence = chunk.text.split(/(?<=\.)\s/)[0]!;
+      return JSON.stringify({ id: i.id, split: "insurance", reference: sentence, support: [{ chunk: chunk.id, text: sentence }] });
+    });
+    const referencesPath = join(dir, "references.jsonl");
+    writeFileSync(referencesPath, refs.join("\n"));
+    const reportDir = join(dir, "report");
+    const history = join(dir, "history.json");
+    const args = ["--dataset", datasetPath, "--references", referencesPath, "--report", reportDir, "--history", history];
+    for (let i = 0; i < 2; i++) {
+      const run = streams();
+      expect(await evalMain(args, run.io)).toBe(0);
+      expect(run.out()).toMatch(/^claim-level metrics \(checker: offline; questions with a reference answer\)$/m);
+      expect(run.out()).toMatch(/^all\s+3\s+\d\.\d{3}/m);
+      expect(run.err()).toContain(`report: ${join(reportDir, "report.html")}`);
+    }
+    const report = JSON.parse(readFileSync(join(reportDir, "report.json"), "utf8")) as EvalRunReport;
+    expect(report.checker).toBe("offline");
+    expect(report.splits.map((s) => s.split)).toEqual(["insurance"]);
+    expect(report.splits[0]!.worst).toHaveLength(3);
+    expect(report.splits[0]!.all.claims!.n).toBe(3);
+    expect(readFileSync(join(reportDir, "report.html"), "utf8")).toContain("<canvas");
+    expect(JSON.parse(readFileSync(history, "utf8"))).toHaveLength(2);
+
+    const json = streams();
+    expect(await evalMain(["--dataset", datasetPath, "--references", referencesPath, "--json"], json.io)).toBe(0);
+    const line = JSON.parse(json.out()) as { claims: { n: number; f1: number }; checker: string };
+    expect(line.claims.n).toBe(3);
+    expect(line.checker).toBe("offline");
+  });
+
+  it("refuses reference answers whose support is not in the index", async () => {
+    const referencesPath = join(dir, "stale-references.jsonl");
+    writeFileSync(referencesPath, JSON.stringify({ id: "i1", split: "insurance", reference: "x", support: [{ chunk: "F2655#99", text: "x" }] }));
+    await expect(evalMain(["--dataset", datasetPath, "--references", referencesPath], streams().io)).rejects.toThrow(/i1: chunk F2655#99 is not in the index/);
   });
 
   it("fails with the line number of a bad dataset line", async () => {

@@ -1,0 +1,96 @@
+import { seededRandom } from "../tools/random.js";
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Percentile (0–1) of sorted values, linear between ranks. */
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+export interface Interval {
+  mean: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * A statistic of a sample and its 95 % percentile bootstrap interval: the items (questions) are resampled with
+ * replacement, seeded so that a run is reproducible; resamples where the statistic is undefined are skipped.
+ */
+export function bootstrapInterval<T>(items: readonly T[], statistic: (sample: T[]) => number | null, resamples = 2000, seed = 17): Interval | null {
+  const observed = statistic([...items]);
+  if (observed === null) return null;
+  const random = seededRandom(seed);
+  const values: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const sample = Array.from({ length: items.length }, () => items[Math.floor(random() * items.length)]!);
+    const value = statistic(sample);
+    if (value !== null) values.push(value);
+  }
+  values.sort((a, b) => a - b);
+  return { mean: observed, low: quantile(values, 0.025), high: quantile(values, 0.975) };
+}
+
+/** The mean and its 95 % bootstrap interval. */
+export function bootstrapMean(values: readonly number[], resamples = 2000, seed = 17): Interval {
+  if (values.length === 0) throw new Error("bootstrap of no values");
+  return bootstrapInterval(values, mean, resamples, seed)!;
+}
+
+export interface PairedComparison {
+  n: number;
+  meanA: number;
+  meanB: number;
+  /** Mean of B − A over the pairs, with its 95 % bootstrap interval. */
+  difference: Interval;
+  /** Two-sided p-value of "no difference" (paired bootstrap of the centred differences). */
+  p: number;
+  /** Standardised effect size: mean difference over the standard deviation of the differences (Cohen's d_z); null when every difference is the same non-zero value. */
+  effectSize: number | null;
+}
+
+/**
+ * Paired bootstrap of two systems scored on the same questions: resamples the per-question differences; the
+ * p-value is the share of resamples of the differences shifted to mean zero that are at least as far from zero
+ * as the observed mean difference.
+ */
+export function pairedBootstrap(a: readonly number[], b: readonly number[], resamples = 5000, seed = 29): PairedComparison {
+  if (a.length !== b.length) throw new Error(`paired samples differ in size (${a.length} and ${b.length})`);
+  if (a.length === 0) throw new Error("paired bootstrap of no pairs");
+  const diffs = a.map((x, i) => b[i]! - x);
+  const observed = mean(diffs);
+  const random = seededRandom(seed);
+  const resampled: number[] = [];
+  let extreme = 0;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < diffs.length; i++) sum += diffs[Math.floor(random() * diffs.length)]!;
+    const m = sum / diffs.length;
+    resampled.push(m);
+    if (Math.abs(m - observed) >= Math.abs(observed) - 1e-12) extreme += 1;
+  }
+  resampled.sort((x, y) => x - y);
+  const sd = Math.sqrt(diffs.reduce((s, d) => s + (d - observed) ** 2, 0) / Math.max(1, diffs.length - 1));
+  return {
+    n: diffs.length,
+    meanA: mean(a),
+    meanB: mean(b),
+    difference: { mean: observed, low: quantile(resampled, 0.025), high: quantile(resampled, 0.975) },
+    p: observed === 0 ? 1 : (extreme + 1) / (resamples + 1),
+    effectSize: sd === 0 ? (observed === 0 ? 0 : null) : observed / sd,
+  };
+}
+
+/** Cohen's kappa of two binary labelings of the same items, and their raw agreement. */
+export function cohenKappa(truth: readonly boolean[], predicted: readonly boolean[]): { accuracy: number; kappa: number } {
+  if (truth.length !== predicted.length || truth.length === 0) throw new Error("kappa needs two labelings of the same non-empty items");
+  const n = truth.length;
+  const agree = truth.filter((t, i) => t === predicted[i]).length / n;
+  const pTrue = truth.filter(Boolean).length / n;
+  const qTrue = predicted.filter(Boolean).length / n;
+  const chance = pTrue * qTrue + (1 - pTrue) * (1 - qTrue);
+  return { accuracy: agree, kappa: chance === 1 ? (agree === 1 ? 1 : 0) : (agree - chance) / (1 - chance) };
+}
