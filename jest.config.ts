@@ -10,6 +10,8 @@ const config: Config = {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }],
   },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
+  // Every HTTP response of the suite is held to the OpenAPI document (docs/api.md, "OpenAPI document").
+  setupFilesAfterEnv: ["<rootDir>/test/helpers/contract-setup.ts"],
   collectCoverageFrom: sourceFolders.map((dir) => `<rootDir>/${dir}/**/*.ts`),
   coverageReporters: ["text-summary", "lcov"],
   coverageThreshold: { global: { lines: 90 } },

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { QUESTION_CLASSES } from "../tools/answer/question-class.js";
+import { readJsonLines } from "./jsonl.js";
 
 const EvalItemSchema = z.object({
   id: z.string().min(1),
@@ -23,24 +23,7 @@ export type EvalItem = z.infer<typeof EvalItemSchema>;
 
 /** Reads a JSON-lines dataset; fails with the line number of the first bad line. Extra fields are ignored. */
 export function loadDataset(path: string): EvalItem[] {
-  const items: EvalItem[] = [];
-  readFileSync(path, "utf8")
-    .split("\n")
-    .forEach((line, index) => {
-      if (line.trim() === "") return;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`, { cause: error });
-      }
-      const parsed = EvalItemSchema.safeParse(json);
-      if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ");
-        throw new Error(`${path}:${index + 1}: ${detail}`);
-      }
-      items.push(parsed.data);
-    });
+  const items = readJsonLines(path, EvalItemSchema);
   if (items.length === 0) throw new Error(`${path}: no questions`);
   return items;
 }

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { Session } from "../cli/session.js";
 import type { FinalState } from "../graphs/run.js";
 import { classifyQuestion } from "../tools/answer/question-class.js";
+import type { Answerer } from "../tools/answer/types.js";
 import type { ReferenceAnswer } from "./claims/references.js";
 import { supportProblems } from "./claims/references.js";
 import { checkQuestion, summarizeClaims, worstQuestions } from "./claims/score.js";
@@ -23,8 +24,12 @@ export interface SplitRun {
 /** The split's name: the dataset file's name without its extension ("test" for evals/datasets/test.jsonl). */
 export const splitName = (dataset: string) => basename(dataset).replace(/\.jsonl?$/, "");
 
-const passagesOf = (state: FinalState | undefined): EvalPassage[] =>
-  (state?.passages ?? []).map((p) => ({
+/**
+ * The passages the answer was written from: the retrieved ones, and for an answerer that reads further (the
+ * extractive one reads the whole of each retrieved fiche) the chunks it added, marked as not retrieved.
+ */
+const passagesOf = (state: FinalState | undefined, answerer: Answerer): EvalPassage[] =>
+  (answerer.expand ? answerer.expand(state?.passages ?? []) : (state?.passages ?? [])).map((p) => ({
     id: p.chunk.id,
     ficheId: p.chunk.ficheId,
     title: p.chunk.title,
@@ -104,7 +109,7 @@ export async function evaluateSplit(
             answer: state?.reply?.answer ?? response.answer,
             answered: response.found,
             reference: reference.reference,
-            passages: passagesOf(state),
+            passages: passagesOf(state, session.capabilities.answerer),
           },
           checker,
         ),

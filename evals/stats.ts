@@ -94,3 +94,43 @@ export function cohenKappa(truth: readonly boolean[], predicted: readonly boolea
   const chance = pTrue * qTrue + (1 - pTrue) * (1 - qTrue);
   return { accuracy: agree, kappa: chance === 1 ? (agree === 1 ? 1 : 0) : (agree - chance) / (1 - chance) };
 }
+
+/** A statistic of B minus the same statistic of A, two independent samples, with its 95 % bootstrap interval. */
+export function bootstrapDifference(a: readonly number[], b: readonly number[], statistic: (sample: number[]) => number, resamples = 2000, seed = 31): Interval {
+  if (a.length === 0 || b.length === 0) throw new Error("bootstrap difference of an empty sample");
+  const random = seededRandom(seed);
+  const draw = (xs: readonly number[]) => Array.from({ length: xs.length }, () => xs[Math.floor(random() * xs.length)]!);
+  const values: number[] = [];
+  for (let r = 0; r < resamples; r++) values.push(statistic(draw(b)) - statistic(draw(a)));
+  values.sort((x, y) => x - y);
+  return { mean: statistic([...b]) - statistic([...a]), low: quantile(values, 0.025), high: quantile(values, 0.975) };
+}
+
+/** Two-sided p-value of "same proportion" for k1 of n1 against k2 of n2 (pooled two-proportion z-test). */
+export function twoProportionP(k1: number, n1: number, k2: number, n2: number): number {
+  if (n1 === 0 || n2 === 0) return 1;
+  const pooled = (k1 + k2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  if (se === 0) return 1;
+  const z = Math.abs(k1 / n1 - k2 / n2) / se;
+  return Math.min(1, 2 * (1 - normalCdf(z)));
+}
+
+/** Standard normal distribution function (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
+function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-(z * z) / 2);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/** The median of values (sorted copy). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return quantile(sorted, 0.5);
+}
+
+/** A percentile (0–1) of values (sorted copy). */
+export function percentile(values: readonly number[], q: number): number {
+  return quantile([...values].sort((a, b) => a - b), q);
+}

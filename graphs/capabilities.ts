@@ -135,7 +135,7 @@ export function ficheChunksOf(chunks: Chunk[]): (ficheId: string) => Chunk[] {
 }
 
 /** The configured re-ranking stage; the offline one needs the whole-fiche index (absent from old JSON indexes). */
-function makeReranker(index: SearchIndex, rerank: AppConfig["rerank"]): Reranker | undefined {
+export function makeReranker(index: SearchIndex, rerank: AppConfig["rerank"]): Reranker | undefined {
   if (rerank.kind === "remote") return new RemoteReranker(rerank);
   if (rerank.kind === "fiche" && index.ficheIndex) return new FicheBm25Reranker(index.ficheIndex);
   if (rerank.kind === "learned" && index.ficheIndex) return new LinearReranker(index.ficheIndex);

@@ -50,6 +50,10 @@ export interface AskResponse {
   /** In a conversation: the standalone question answered (a follow-up rewritten from the earlier turns). */
   understood_as?: string;
   thread_id?: string;
+  /** The experiment variant that answered, when an experiment runs (GUICHET_EXPERIMENT_FILE). */
+  variant?: string;
+  /** Names this answer for `POST /feedback`; present when the run log recorded it (docs/feedback.md). */
+  run_id?: string;
 }
 
 /** What a streamed run emits before its final response: the nodes' events, then the citations. */
@@ -69,6 +73,8 @@ export interface RunOptions {
   accounting?: RunAccounting;
   /** Puts the redacted question on the run's span (`guichet.question`); off by default. */
   traceQuestions?: boolean;
+  /** The experiment variant whose capabilities and configuration this run uses (tools/experiments/). */
+  variant?: string;
   /** Receives the run's final state (the evals read the passages the answer was written from). */
   inspect?: (state: FinalState) => void;
 }
@@ -99,7 +105,7 @@ export async function runGuichet(graph: GuichetGraph, input: AskInput, options: 
       try {
         return await answerRun(graph, input, options, span);
       } catch (error) {
-        record.run("error");
+        record.run("error", [], options.variant);
         throw error;
       }
     }),
@@ -158,8 +164,9 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
   const cached = state.cacheOutcome.status === "exact" || state.cacheOutcome.status === "semantic";
   for (const u of usage) record.llmUsage(u.model, u.node, caller, u.cost, u.input_tokens, u.output_tokens);
   if (options.capabilities.llm) accounting?.charge(caller, usage, cached);
-  record.run(state.refusal ? "blocked" : reply.found ? "answered" : "not_found", state.degradations);
+  record.run(state.refusal ? "blocked" : reply.found ? "answered" : "not_found", state.degradations, options.variant, timings.total / 1000);
   span.setAttributes(runAttributes(state, reply, usage, options.traceQuestions === true));
+  if (options.variant !== undefined) span.setAttribute("guichet.variant", options.variant);
   onEvent?.({ type: "citations", citations: reply.citations });
   return {
     // A message of distress gets the helplines before anything else.
@@ -182,6 +189,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
     cache: state.cacheOutcome.status,
     ...(input.threadId && input.owner ? { thread_id: input.threadId } : {}),
     ...(state.understoodAs ? { understood_as: state.understoodAs } : {}),
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(state.cacheOutcome.status === "semantic" ? { cache_similarity: Math.round(state.cacheOutcome.similarity * 1000) / 1000 } : {}),
   };
 }

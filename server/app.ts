@@ -22,12 +22,16 @@ import type { BreakerState } from "../tools/llm/resilience.js";
 import { record, setGaugeSources, setMetricsEnabled } from "../tools/telemetry/metrics.js";
 import { tracer } from "../tools/telemetry/tracing.js";
 import { metricsRoute } from "./metrics-route.js";
+import { openApiDocument } from "./openapi.js";
 import { ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS, UNTRACED_ROUTES } from "./http-route.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
 import { loadShedOf, readiness } from "./readiness.js";
 import { addThreadRoutes, checkedThreadId, ownerOf, threadProblem } from "./thread-routes.js";
+import { addFeedbackRoutes, runLogging } from "./feedback-routes.js";
+import type { FeedbackStore } from "../tools/feedback/types.js";
 import type { Threads } from "../tools/threads/threads.js";
+import type { ExperimentRunner } from "../tools/experiments/variant-capabilities.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { describeIssues, invokeBodySchema } from "./schemas.js";
 
@@ -46,6 +50,8 @@ export interface AppOptions {
   rateLimiter?: RateLimiter;
   /** Conversations (thread_id, /threads routes); absent: off. */
   threads?: Threads;
+  /** The run log behind `POST /feedback` (docs/feedback.md); absent: feedback off, no `run_id`. */
+  feedback?: FeedbackStore;
   /** Browser origins allowed (default none: no CORS headers). */
   cors?: { origins: string[]; credentials: boolean };
   /** Prometheus metrics (default: on, /metrics open). */
@@ -56,6 +62,8 @@ export interface AppOptions {
   budgetStatus?: () => { alertShare: number; status: Array<{ scope: string; unit: string; spent: number; limit: number }> };
   /** The redacted question on run spans (default off). */
   traceQuestions?: boolean;
+  /** An A/B experiment: each run gets the variant of its thread, else of its caller (GUICHET_EXPERIMENT_FILE). */
+  experiment?: ExperimentRunner;
 }
 
 export const BODY_LIMIT = "16kb";
@@ -111,6 +119,9 @@ export function createApp(options: AppOptions) {
     res.status(report.ready ? 200 : 503).json(report);
   });
 
+  const openapi = openApiDocument();
+  app.get("/openapi.json", (_req, res) => res.json(openapi));
+
   if (metrics.enabled) app.get("/metrics", metricsRoute(metrics.token));
 
   /** Validates the body and runs the graph; the run is cancelled when the client goes away or time runs out. */
@@ -136,8 +147,10 @@ export function createApp(options: AppOptions) {
       if (!res.writableFinished) gone.abort(new Error("the client closed the connection"));
     });
     const signal = AbortSignal.any([timeout, gone.signal]);
+    const variant = options.experiment?.variantOf(threadId ?? ownerOf(req));
+    const logging = runLogging(options.feedback, req);
     try {
-      return await runGuichet(
+      return await logging.record(await runGuichet(
         threadId !== undefined && threads ? threads.graph : options.graph,
         {
           question: parsed.data.question,
@@ -146,18 +159,21 @@ export function createApp(options: AppOptions) {
           caller: callerLabel(req),
         },
         {
-          capabilities: options.capabilities,
+          capabilities: variant?.capabilities ?? options.capabilities,
           configuration: {
             topK: options.topK,
             maxPerFiche: options.maxPerFiche,
             maxQuestionLength: options.maxQuestionLength,
+            ...variant?.configuration,
           },
+          ...(variant ? { variant: variant.name } : {}),
           signal,
           ...(onEvent ? { onEvent } : {}),
           ...(options.accounting ? { accounting: options.accounting } : {}),
           ...(options.traceQuestions ? { traceQuestions: true } : {}),
+          ...logging.options,
         },
-      );
+      ));
     } catch (error) {
       if (timeout.aborted) throw problems.timeout(options.requestTimeoutMs);
       if (gone.signal.aborted) throw problems.invalidRequest("the request was aborted by the client");
@@ -212,6 +228,7 @@ export function createApp(options: AppOptions) {
   });
 
   addThreadRoutes(app, options.threads, guarded);
+  addFeedbackRoutes(app, options.feedback, [...guarded, requireJson, json]);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const path = routedPath(req.path);

@@ -4,9 +4,11 @@ import type { IncomingMessage } from "node:http";
 export const ROUTES: Record<string, string[]> = {
   "/invoke": ["POST"],
   "/stream": ["POST"],
+  "/feedback": ["POST"],
   "/health": ["GET", "HEAD"],
   "/ready": ["GET", "HEAD"],
   "/metrics": ["GET", "HEAD"],
+  "/openapi.json": ["GET", "HEAD"],
 };
 /** Probes and scrapes, every few seconds: traced, they would drown the traces of questions. */
 export const UNTRACED_ROUTES = new Set(["/health", "/ready", "/metrics"]);

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadCapabilities } from "../graphs/capabilities.js";
+import { assignVariant, loadExperiment } from "../tools/experiments/experiment.js";
+import { ExperimentRunner } from "../tools/experiments/variant-capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
 import { ConfigError, loadConfig, type AppConfig } from "../tools/config.js";
 import { createLogger } from "../tools/logger.js";
@@ -12,6 +14,7 @@ import { record } from "../tools/telemetry/metrics.js";
 import { LlmAdmission } from "../tools/llm/admission.js";
 import { connectRedis } from "../tools/redis-connection.js";
 import { openThreadStore } from "../tools/threads/store.js";
+import { openFeedbackStore } from "../tools/feedback/store.js";
 import { Threads } from "../tools/threads/threads.js";
 import { createFinOps } from "./finops.js";
 import { startTelemetry } from "./telemetry.js";
@@ -49,6 +52,8 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const answerCache = createAnswerCache(config, capabilities, logger, redis);
   const finops = capabilities.llm ? createFinOps(config, logger, redis) : undefined;
   if (answerCache) capabilities.answerCache = answerCache;
+  const experiment = config.experimentFile ? new ExperimentRunner(loadExperiment(config.experimentFile), capabilities, assignVariant) : undefined;
+  if (experiment) logger.info({ experiment: experiment.experiment.experiment, variants: [...experiment.variants.keys()] }, "experiment on");
   const threadStore = await openThreadStore(config.threads, logger);
   const threads = threadStore
     ? new Threads(threadStore, buildGraph({ checkpointer: threadStore.saver }), config.threads.retentionMs, (keys) =>
@@ -68,6 +73,9 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   sweep();
   const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
+  // Expired runs are deleted now and every hour (docs/feedback.md).
+  const feedback = await openFeedbackStore(config.feedback, logger);
+  logger.info({ feedback: feedback?.kind ?? "off", retention_days: config.feedback.retentionMs / 86_400_000 }, feedback ? `runs logged for feedback in ${feedback.kind}` : "feedback off");
   if (capabilities.llm) capabilities.llmAdmission = new LlmAdmission(config.llmQueue, (reason) => record.shed(reason));
   logger.info(
     answerCache
@@ -101,9 +109,11 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     auth: config.auth,
     rateLimiter,
     ...(threads ? { threads } : {}),
+    ...(feedback ? { feedback } : {}),
     cors: config.cors,
     metrics: config.metrics,
     traceQuestions: config.traceQuestions,
+    ...(experiment ? { experiment } : {}),
     ...(finops ? { accounting: finops.accounting } : {}),
     ...(finops?.budgetStatus ? { budgetStatus: finops.budgetStatus } : {}),
   });
@@ -135,6 +145,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
       await finops?.close();
       clearInterval(sweeper);
       await threadStore?.close().catch(() => undefined);
+      await feedback?.close().catch(() => undefined);
       try {
         redis?.destroy();
       } catch {

@@ -78,4 +78,14 @@ export const problems = {
     new HttpProblem(400, "threads-off", "Conversations are off", "this server keeps no conversations (GUICHET_THREADS=off): ask without thread_id"),
   internal: () =>
     new HttpProblem(500, "internal", "Internal error", "an unexpected error occurred; it has been logged"),
+  notFoundRun: (field: "run_id" | "trace_id", value: string) =>
+    new HttpProblem(404, "run-not-found", "No such answer", `no answer with ${field} "${value}" for this caller (unknown, expired or not yours)`),
+  alreadyRated: (runId: string) =>
+    new HttpProblem(409, "already-rated", "Answer already rated", `the answer of run "${runId}" was already rated by this caller; a rating is not changed`),
+  feedbackUnavailable: (retryAfterS: number) =>
+    new HttpProblem(503, "feedback-unavailable", "Feedback unavailable", `the feedback store is unreachable; retry in ${retryAfterS} s`, {
+      "Retry-After": String(retryAfterS),
+    }),
+  feedbackOff: () =>
+    new HttpProblem(404, "feedback-off", "Feedback is off", "this server keeps no runs to rate (GUICHET_FEEDBACK=off)"),
 };

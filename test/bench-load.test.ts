@@ -102,6 +102,7 @@ describe("npm run bench:load, its parts", () => {
       GUICHET_AUTH: "off",
       GUICHET_RATE_LIMIT_PER_MINUTE: "1000000000",
       GUICHET_THREADS: "off",
+      GUICHET_FEEDBACK: "off",
       GUICHET_CACHE: "memory",
       GUICHET_REDIS_URL: undefined,
     };

@@ -52,6 +52,7 @@ describe("loadConfig", () => {
       },
       llmQueue: { concurrency: 8, queueLength: 32, minRemainingMs: 1000 },
       threads: { backend: "sqlite", sqlitePath: resolve("data/threads.sqlite"), schema: "guichet", retentionMs: 30 * 86_400_000 },
+      feedback: { backend: "sqlite", sqlitePath: resolve("data/feedback.sqlite"), schema: "guichet_feedback", retentionMs: 30 * 86_400_000 },
       cors: { origins: [], credentials: false },
     });
   });
@@ -108,6 +109,10 @@ describe("loadConfig", () => {
         GUICHET_THREADS_SQLITE: ":memory:",
         GUICHET_THREADS_SCHEMA: "g2",
         GUICHET_THREAD_RETENTION_DAYS: "7",
+        GUICHET_FEEDBACK: "postgres",
+        GUICHET_FEEDBACK_SQLITE: "/var/lib/guichet/feedback.sqlite",
+        GUICHET_FEEDBACK_SCHEMA: "fb2",
+        GUICHET_FEEDBACK_RETENTION_DAYS: "14",
         UNRELATED: "ignored",
       }),
     ).toEqual({
@@ -153,6 +158,13 @@ describe("loadConfig", () => {
       rateLimit: { perMinute: 20, redisUrl: "redis://127.0.0.1:6379", prefix: "rl:" },
       llmQueue: { concurrency: 2, queueLength: 0, minRemainingMs: 500 },
       threads: { backend: "postgres", sqlitePath: ":memory:", databaseUrl: "postgres://u@db:5432/guichet", schema: "g2", retentionMs: 7 * 86_400_000 },
+      feedback: {
+        backend: "postgres",
+        sqlitePath: "/var/lib/guichet/feedback.sqlite",
+        databaseUrl: "postgres://u@db:5432/guichet",
+        schema: "fb2",
+        retentionMs: 14 * 86_400_000,
+      },
       cache: { backend: "redis", ttlMs: 60_000, maxEntries: 100, maxBytes: 2 * 1024 * 1024, prefix: "c:", threshold: null, lockMs: 5000, waitMs: 1000 },
       cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
     });
@@ -165,6 +177,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ GUICHET_CACHE: "off" }).cache.backend).toBe("off");
     expect(() => loadConfig({ GUICHET_THREADS: "postgres" })).toThrow(/GUICHET_THREADS: "postgres" needs DATABASE_URL/);
     expect(() => loadConfig({ GUICHET_THREADS_SCHEMA: "Bad-Schema" })).toThrow(/GUICHET_THREADS_SCHEMA/);
+  });
+
+  it("keeps feedback in SQLite unless PostgreSQL is asked for, and checks its variables", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://u@db:5432/guichet" }).feedback.backend).toBe("sqlite");
+    expect(loadConfig({ GUICHET_FEEDBACK: "off" }).feedback.backend).toBe("off");
+    expect(loadConfig({ GUICHET_FEEDBACK_SQLITE: ":memory:" }).feedback.sqlitePath).toBe(":memory:");
+    expect(() => loadConfig({ GUICHET_FEEDBACK: "postgres" })).toThrow(/GUICHET_FEEDBACK: "postgres" needs DATABASE_URL/);
+    expect(() => loadConfig({ GUICHET_FEEDBACK: "redis" })).toThrow(/GUICHET_FEEDBACK: /);
+    expect(() => loadConfig({ GUICHET_FEEDBACK_SCHEMA: "guichet-feedback" })).toThrow(/GUICHET_FEEDBACK_SCHEMA: must be a lower-case SQL identifier/);
+    expect(() => loadConfig({ GUICHET_FEEDBACK_RETENTION_DAYS: "0" })).toThrow(/GUICHET_FEEDBACK_RETENTION_DAYS: /);
   });
 
   it("treats empty values as unset", () => {

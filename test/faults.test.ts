@@ -38,6 +38,7 @@ function env(extra: Record<string, string>): Record<string, string> {
     GUICHET_RATE_LIMIT_PREFIX: `guichet-test:${run}:rl:`,
     GUICHET_CACHE_PREFIX: `guichet-test:${run}:cache:`,
     GUICHET_THREADS: "off",
+    GUICHET_FEEDBACK: "off",
     ...extra,
   };
 }

@@ -34,6 +34,7 @@ function start(): Promise<Instance> {
     ]),
     GUICHET_REDIS_URL: REDIS_URL,
     GUICHET_RATE_LIMIT_PREFIX: prefix,
+    GUICHET_FEEDBACK: "off",
   };
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";

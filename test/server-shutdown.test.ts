@@ -18,6 +18,7 @@ function config(extra: Record<string, string> = {}): AppConfig {
     GUICHET_SOURCE_PATH: FIXTURES_35,
     PORT: "0",
     LOG_LEVEL: "silent",
+    GUICHET_FEEDBACK: "off",
     ...extra,
   });
 }

@@ -49,6 +49,7 @@ const baseEnv = (endpoint: string) => ({
   GUICHET_RATE_LIMIT_PER_MINUTE: "1000",
   GUICHET_CACHE: "off",
   GUICHET_THREADS: "off",
+  GUICHET_FEEDBACK: "off",
   OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
   OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
   OTEL_BSP_SCHEDULE_DELAY: "100",

@@ -92,6 +92,12 @@ describe("spans of a run", () => {
     expect(cache!).toBeGreaterThanOrEqual(guard!);
   });
 
+  it("puts the experiment variant on the run's span and in the response", async () => {
+    const response = await runGuichet(graph, { question: "Quel est le prix d'un passeport ?" }, { capabilities: caps, variant: "rerank-fiche" });
+    expect(span("invoke_workflow guichet").attributes["guichet.variant"]).toBe("rerank-fiche");
+    expect(response.variant).toBe("rerank-fiche");
+  });
+
   it("nests one span per node under guichet.run, with the run's trace id in the response", async () => {
     const response = await runGuichet(graph, { question: "Quel est le prix d'un passeport ?" }, { capabilities: caps });
     const run = span("invoke_workflow guichet");

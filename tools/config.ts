@@ -8,6 +8,7 @@ import { llmSettings, type LlmSettings } from "./llm/settings.js";
 import { SEMANTIC_THRESHOLD, type CacheConfig } from "./cache/settings.js";
 import type { AdmissionSettings } from "./llm/admission.js";
 import type { ThreadsConfig } from "./threads/store.js";
+import type { FeedbackConfig } from "./feedback/types.js";
 import type { RemoteEmbeddingsConfig } from "./search/embeddings/remote.js";
 import type { RemoteRerankerOptions } from "./search/rerank-remote.js";
 
@@ -98,6 +99,7 @@ const EnvSchema = z.object({
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("guichet"),
   GUICHET_TRACE_QUESTIONS: z.enum(["true", "false"]).default("false"),
+  GUICHET_EXPERIMENT_FILE: z.string().min(1).optional(),
   // Metrics (GET /metrics).
   GUICHET_METRICS: z.enum(["true", "false"]).default("true"),
   GUICHET_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
@@ -131,6 +133,11 @@ const EnvSchema = z.object({
   GUICHET_THREADS_SQLITE: z.string().min(1).default("data/threads.sqlite"),
   GUICHET_THREADS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("guichet"),
   GUICHET_THREAD_RETENTION_DAYS: positiveInt(30),
+  // Ratings of answers (docs/feedback.md): a SQLite file unless "postgres" (with DATABASE_URL) is asked for.
+  GUICHET_FEEDBACK: z.enum(["sqlite", "postgres", "off"]).default("sqlite"),
+  GUICHET_FEEDBACK_SQLITE: z.string().min(1).default("data/feedback.sqlite"),
+  GUICHET_FEEDBACK_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("guichet_feedback"),
+  GUICHET_FEEDBACK_RETENTION_DAYS: positiveInt(30),
   GUICHET_CORS_ORIGINS: z.string().optional(),
   GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
 });
@@ -169,6 +176,8 @@ export interface AppConfig {
   otel: Record<string, string>;
   /** Put the guard's redacted question on the run span (`guichet.question`). */
   traceQuestions: boolean;
+  /** An A/B experiment file (tools/experiments/experiment.ts); absent: no experiment. */
+  experimentFile?: string;
   /** Daily LLM budgets and the usage log (docs/finops.md). */
   finops: { budgets: BudgetConfig; usageLog: UsageLogConfig };
   /** Prometheus metrics: recorded and served at /metrics, behind a bearer token when one is set. */
@@ -179,6 +188,8 @@ export interface AppConfig {
   cache: CacheConfig;
   llmQueue: AdmissionSettings;
   threads: ThreadsConfig;
+  /** The run log and the ratings of answers (`POST /feedback`). */
+  feedback: FeedbackConfig;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
@@ -265,6 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cleaned.GUICHET_THREADS === "postgres" && !cleaned.DATABASE_URL) {
     problems.push("GUICHET_THREADS: \"postgres\" needs DATABASE_URL (or use \"sqlite\")");
   }
+  if (cleaned.GUICHET_FEEDBACK === "postgres" && !cleaned.DATABASE_URL) {
+    problems.push("GUICHET_FEEDBACK: \"postgres\" needs DATABASE_URL (or use \"sqlite\" or \"off\")");
+  }
   if (cleaned.GUICHET_CACHE === "redis" && !cleaned.GUICHET_REDIS_URL) {
     problems.push("GUICHET_CACHE: \"redis\" needs GUICHET_REDIS_URL (or use \"memory\")");
   }
@@ -323,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: e.GUICHET_SHUTDOWN_TIMEOUT_MS,
     otel: { ...otelVariables(env), OTEL_SERVICE_NAME: e.OTEL_SERVICE_NAME },
     traceQuestions: e.GUICHET_TRACE_QUESTIONS === "true",
+    ...(e.GUICHET_EXPERIMENT_FILE ? { experimentFile: e.GUICHET_EXPERIMENT_FILE } : {}),
     finops: finops!,
     metrics: { enabled: e.GUICHET_METRICS === "true", ...(e.GUICHET_METRICS_TOKEN ? { token: e.GUICHET_METRICS_TOKEN } : {}) },
     auth,
@@ -347,6 +362,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
       schema: e.GUICHET_THREADS_SCHEMA,
       retentionMs: e.GUICHET_THREAD_RETENTION_DAYS * 86_400_000,
+    },
+    feedback: {
+      backend: e.GUICHET_FEEDBACK,
+      sqlitePath: e.GUICHET_FEEDBACK_SQLITE === ":memory:" ? ":memory:" : resolve(e.GUICHET_FEEDBACK_SQLITE),
+      ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+      schema: e.GUICHET_FEEDBACK_SCHEMA,
+      retentionMs: e.GUICHET_FEEDBACK_RETENTION_DAYS * 86_400_000,
     },
     llmQueue: {
       concurrency: e.GUICHET_LLM_CONCURRENCY,

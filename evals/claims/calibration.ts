@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { readJsonLines } from "../jsonl.js";
 import { cohenKappa } from "../stats.js";
 import type { ClaimChecker } from "./types.js";
 
@@ -16,20 +16,7 @@ const PairSchema = z.object({
 export type CalibrationPair = z.infer<typeof PairSchema>;
 
 export function loadCalibration(path: string): CalibrationPair[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .flatMap((line, index) => {
-      if (line.trim() === "") return [];
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`, { cause: error });
-      }
-      const parsed = PairSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`${path}:${index + 1}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      return [parsed.data];
-    });
+  return readJsonLines(path, PairSchema);
 }
 
 export interface Agreement {

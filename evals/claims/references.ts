@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { readJsonLines } from "../jsonl.js";
 
 const ReferenceSchema = z.object({
   id: z.string().min(1),
@@ -13,24 +13,9 @@ export type ReferenceAnswer = z.infer<typeof ReferenceSchema>;
 
 /** Reads the reference answers (JSON lines), keyed by question id; fails on a bad line or a duplicate id. */
 export function loadReferences(path: string): Map<string, ReferenceAnswer> {
-  const references = new Map<string, ReferenceAnswer>();
-  readFileSync(path, "utf8")
-    .split("\n")
-    .forEach((line, index) => {
-      if (line.trim() === "") return;
-      const where = `${path}:${index + 1}`;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
-      }
-      const parsed = ReferenceSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ")}`);
-      if (references.has(parsed.data.id)) throw new Error(`${where}: duplicate id ${parsed.data.id}`);
-      references.set(parsed.data.id, parsed.data);
-    });
-  return references;
+  const seen = new Set<string>();
+  const references = readJsonLines(path, ReferenceSchema, (ref) => (seen.has(ref.id) ? `duplicate id ${ref.id}` : void seen.add(ref.id)));
+  return new Map(references.map((ref) => [ref.id, ref]));
 }
 
 const squash = (text: string) => text.replace(/\s+/g, " ").trim();

@@ -1,18 +1,8 @@
 import type { AnswerClaim, ClaimChecker, ClaimOutcome, ClaimScores, ClaimSummary, EvalPassage, ReferenceClaim, Verdict } from "./types.js";
 import { CLAIM_METRICS } from "./types.js";
 
-/** A question as the claim check sees it. */
-export interface ClaimInput {
-  id: string;
-  question: string;
-  style: string;
-  lang: string;
-  questionClass?: string;
-  answer: string;
-  answered: boolean;
-  reference: string;
-  passages: EvalPassage[];
-}
+/** A question as the claim check sees it: the outcome before its claims are split and checked. */
+export type ClaimInput = Omit<ClaimOutcome, "answerClaims" | "referenceClaims" | "scores">;
 
 /** What a claim is checked against: the passage under its fiche title and section headings, as the answerer read it. */
 export const premiseText = (p: EvalPassage) => `${[p.title, ...(p.path ?? [])].join(" > ")}\n${p.text}`;

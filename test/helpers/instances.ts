@@ -26,7 +26,8 @@ export interface Instance {
 export async function startInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "--import", "./server/instrument.ts", "server/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
+    // No feedback store unless a test asks for one: runs are not logged into the repository's data/ folder.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: String(port), GUICHET_FEEDBACK: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

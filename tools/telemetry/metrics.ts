@@ -44,10 +44,21 @@ const nodeDuration = new Histogram({
   registers: [registry],
 });
 
+/** The variant label of runs outside any experiment. */
+export const DEFAULT_VARIANT = "default";
+
 const runs = new Counter({
   name: "guichet_runs_total",
-  help: "Question runs by outcome (answered, not_found, blocked, error)",
-  labelNames: ["outcome"] as const,
+  help: "Question runs by outcome (answered, not_found, blocked, error) and experiment variant",
+  labelNames: ["outcome", "variant"] as const,
+  registers: [registry],
+});
+
+const runDuration = new Histogram({
+  name: "guichet_run_duration_seconds",
+  help: "Time of a whole question run (graph and cache), by experiment variant",
+  labelNames: ["variant"] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
   registers: [registry],
 });
 
@@ -243,9 +254,11 @@ export const record = {
   node(node: string, seconds: number): void {
     if (enabled) nodeDuration.observe({ node }, seconds);
   },
-  run(outcome: "answered" | "not_found" | "blocked" | "error", degraded: string[] = []): void {
+  /** `variant`: the experiment variant that ran ("default" outside any experiment). */
+  run(outcome: "answered" | "not_found" | "blocked" | "error", degraded: string[] = [], variant = DEFAULT_VARIANT, seconds?: number): void {
     if (!enabled) return;
-    runs.inc({ outcome });
+    runs.inc({ outcome, variant });
+    if (seconds !== undefined) runDuration.observe({ variant }, seconds);
     for (const reason of degraded) degradations.inc({ reason });
   },
   genAiOperation(
