@@ -43,6 +43,8 @@ export interface IndexManifest {
   counts: IngestCounts;
   /** Most recent modification date among the fiches (the snapshot's date). */
   snapshotDate: string;
+  /** The same per source name (`vdd-npm`, `travail`…): sources are snapshots of different days. */
+  sourceDates?: Record<string, string>;
   builtAt: string;
   buildMs: number;
 }
@@ -141,6 +143,8 @@ export function buildIndex(sources: FicheSource | FicheSource[], options: BuildO
   for (const chunk of chunks) hash.update(`${chunk.id}\u0000${chunk.breadcrumb}\u0000${chunk.text}\u0000`);
   const corpusHash = hash.digest("hex");
   const snapshotDate = Object.values(fiches).reduce((max, f) => (f.date > max ? f.date : max), "");
+  const sourceDates: Record<string, string> = {};
+  for (const f of Object.values(fiches)) if (f.date > (sourceDates[f.source] ?? "")) sourceDates[f.source] = f.date;
   const manifest: IndexManifest = {
     formatVersion: INDEX_FORMAT_VERSION,
     sources: list.map((s) => ({ name: s.name, location: s.location, fingerprint: s.fingerprint() })),
@@ -155,6 +159,7 @@ export function buildIndex(sources: FicheSource | FicheSource[], options: BuildO
       removed,
     },
     snapshotDate,
+    sourceDates,
     builtAt: new Date().toISOString(),
     buildMs: 0,
   };

@@ -28,6 +28,8 @@ export interface Snapshot {
   /** Most recent modification date of the fiches, YYYY-MM-DD. */
   date: string;
   fiches: number;
+  /** The latest fiche date of each source name (absent for an index built before sources were dated). */
+  sourceDates?: Record<string, string>;
   /** The corpus version of the index (manifest), which cached answers are tied to. */
   version?: string;
 }
@@ -111,6 +113,7 @@ export function buildCapabilities(
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
       date: manifest.snapshotDate,
+      ...(manifest.sourceDates ? { sourceDates: manifest.sourceDates } : {}),
       fiches: manifest.counts.fiches,
       version: manifest.corpusVersion,
     },

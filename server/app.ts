@@ -23,12 +23,13 @@ import { record, setGaugeSources, setMetricsEnabled } from "../tools/telemetry/m
 import { tracer } from "../tools/telemetry/tracing.js";
 import { metricsRoute } from "./metrics-route.js";
 import { openApiDocument } from "./openapi.js";
-import { ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS, UNTRACED_ROUTES } from "./http-route.js";
+import { isUntraced, ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS } from "./http-route.js";
 import { authenticate } from "./auth.js";
 import { HttpProblem, problemBody, problems } from "./problems.js";
 import { loadShedOf, readiness } from "./readiness.js";
 import { addThreadRoutes, checkedThreadId, ownerOf, threadProblem } from "./thread-routes.js";
 import { addFeedbackRoutes, runLogging } from "./feedback-routes.js";
+import { addWebRoutes } from "./web-routes.js";
 import type { FeedbackStore } from "../tools/feedback/types.js";
 import type { Threads } from "../tools/threads/threads.js";
 import type { ExperimentRunner } from "../tools/experiments/variant-capabilities.js";
@@ -62,6 +63,8 @@ export interface AppOptions {
   budgetStatus?: () => { alertShare: number; status: Array<{ scope: string; unit: string; spent: number; limit: number }> };
   /** The redacted question on run spans (default off). */
   traceQuestions?: boolean;
+  /** The chat page at `/` (default: not served); `dsfrDir` is DSFR's dist folder, absent for the neutral theme. */
+  web?: { dsfrDir?: string };
   /** An A/B experiment: each run gets the variant of its thread, else of its caller (GUICHET_EXPERIMENT_FILE). */
   experiment?: ExperimentRunner;
 }
@@ -227,6 +230,15 @@ export function createApp(options: AppOptions) {
     res.end();
   });
 
+  if (options.web) {
+    addWebRoutes(app, {
+      ...options.web,
+      maxQuestionLength: options.maxQuestionLength,
+      threads: Boolean(options.threads),
+      feedback: Boolean(options.feedback),
+      snapshot: options.capabilities.snapshot,
+    });
+  }
   addThreadRoutes(app, options.threads, guarded);
   addFeedbackRoutes(app, options.feedback, [...guarded, requireJson, json]);
 
@@ -340,7 +352,7 @@ function requestContext(logger: Logger) {
  * so that its logs, its response and its run still share one trace id.
  */
 function requestSpan(req: Request, parent: ReturnType<typeof context.active>): Span {
-  if (UNTRACED_ROUTES.has(routedPath(req.path))) return randomContext();
+  if (isUntraced(req.path)) return randomContext();
   const span = tracer().startSpan(
     `${req.method} ${req.path}`,
     {

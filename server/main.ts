@@ -111,6 +111,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     ...(threads ? { threads } : {}),
     ...(feedback ? { feedback } : {}),
     cors: config.cors,
+    ...(config.web.enabled ? { web: config.web.dsfrDir ? { dsfrDir: config.web.dsfrDir } : {} } : {}),
     metrics: config.metrics,
     traceQuestions: config.traceQuestions,
     ...(experiment ? { experiment } : {}),

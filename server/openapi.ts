@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { INVOKE_SCOPE } from "../tools/security-config.js";
+import { WEB_FILE_PREFIXES } from "./http-route.js";
 import { FeedbackRequestSchema, FeedbackResponseSchema } from "./feedback-schemas.js";
 import {
   apiComponents,
@@ -31,6 +32,8 @@ export interface RouteResponse {
   json?: z.ZodType;
   /** `text/plain` body. */
   text?: z.ZodType;
+  /** `text/html` body (the chat page). */
+  html?: z.ZodType;
   /** `text/event-stream` body: the schema of each event's `data:`, by `event:` name. */
   events?: Record<string, z.ZodType>;
 }
@@ -42,7 +45,7 @@ export interface ApiRoute {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "questions" | "conversations" | "operations";
+  tag: "questions" | "conversations" | "operations" | "web";
   /**
    * `api`: authentication (when on) then the rate limit, as for questions; `metrics`: the metrics bearer token,
    * when one is set; `none`: open.
@@ -147,6 +150,20 @@ export const API_ROUTES: ApiRoute[] = [
     pathParameters: threadId,
     responses: { 204: { description: "Erased." } },
     problems: THREAD_PROBLEMS,
+  },
+  {
+    method: "get",
+    path: "/",
+    operationId: "chatPage",
+    summary: "The chat page",
+    description: "An HTML page (DSFR) that asks `/stream`, keeps its conversation (`/threads`) and sends ratings (`/feedback`); its files are under `/ui/` and `/dsfr/` (see `x-guichet-fallbacks.webFiles`). Served with GUICHET_WEB=on (the default), else 404. Its own Content-Security-Policy allows nothing inline.",
+    tag: "web",
+    access: "none",
+    head: true,
+    responses: {
+      200: { description: "The page.", html: z.string() },
+      304: { description: "Not modified since the browser's copy (ETag)." },
+    },
   },
   {
     method: "get",
@@ -271,6 +288,7 @@ function responseOf(response: RouteResponse, rateLimited: boolean): Json {
   const content: Json = {};
   if (response.json) content["application/json"] = { schema: inlineSchema(response.json, "output") };
   if (response.text) content["text/plain"] = { schema: inlineSchema(response.text, "output") };
+  if (response.html) content["text/html"] = { schema: inlineSchema(response.html, "output") };
   if (response.events) {
     const events = Object.fromEntries(Object.entries(response.events).map(([name, schema]) => [name, inlineSchema(schema, "output")]));
     content["text/event-stream"] = {
@@ -415,6 +433,7 @@ export function buildOpenApiDocument(routes: ApiRoute[] = API_ROUTES): Json {
       { name: "questions", description: "Questions and answers." },
       { name: "conversations", description: "Conversations kept for follow-up questions (GUICHET_THREADS)." },
       { name: "operations", description: "Probes, metrics and this document: open to all, not rate-limited." },
+      { name: "web", description: "The chat page for citizens (GUICHET_WEB, on by default): open to all; its questions go to the routes above." },
     ],
     paths: pathsOf(routes),
     components: {
@@ -456,6 +475,15 @@ export function buildOpenApiDocument(routes: ApiRoute[] = API_ROUTES): Json {
       unknownPath: { description: "Any path not listed.", responses: { 404: ref("responses", "NotFound") } },
       unlistedMethod: { description: "A method a listed path does not answer.", responses: { 405: ref("responses", "MethodNotAllowed") } },
       preflight: { description: "OPTIONS on any path, with CORS on.", responses: { 204: ref("responses", "CorsPreflight") } },
+      webFiles: {
+        description: "GET or HEAD of the chat page's files (scripts, strings, styles, fonts, icons), with the page on: static files of any type, cached by the browser (304 when unchanged).",
+        prefixes: WEB_FILE_PREFIXES,
+        responses: {
+          200: { description: "The file.", headers: headersOf([]), "x-guichet-any-body": true },
+          304: { description: "Not modified since the browser's copy.", headers: headersOf([]) },
+          404: ref("responses", "NotFound"),
+        },
+      },
       malformedRequest: {
         description: "Bytes Node's HTTP parser rejects, answered on the socket, which is then closed.",
         responses: { 400: ref("responses", "BadRequestBytes"), 431: ref("responses", "HeadersTooLarge") },

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseBudgetConfig, type BudgetConfig } from "./finops/budget-config.js";
 import { parseUsageLogConfig, type UsageLogConfig } from "./finops/usage-log-config.js";
 import { z } from "zod";
@@ -139,6 +140,9 @@ const EnvSchema = z.object({
   GUICHET_FEEDBACK_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("guichet_feedback"),
   GUICHET_FEEDBACK_RETENTION_DAYS: positiveInt(30),
   GUICHET_CORS_ORIGINS: z.string().optional(),
+  // The chat page at GET / (docs/web.md); DSFR is used when its package is installed (an optional dependency).
+  GUICHET_WEB: z.enum(["on", "off"]).default("on"),
+  GUICHET_WEB_DSFR_DIR: z.string().min(1).optional(),
   GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
 });
 
@@ -192,6 +196,8 @@ export interface AppConfig {
   feedback: FeedbackConfig;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
+  /** The chat page: served at `/` when enabled, on DSFR's files when `dsfrDir` is set (else the neutral theme). */
+  web: { enabled: boolean; dsfrDir?: string };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
   llm?: LlmSettings;
   /** Whether the guard asks the LLM's `guard` role about questions its rules let through. */
@@ -281,6 +287,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (cleaned.GUICHET_CACHE === "redis" && !cleaned.GUICHET_REDIS_URL) {
     problems.push("GUICHET_CACHE: \"redis\" needs GUICHET_REDIS_URL (or use \"memory\")");
+  }
+  const dsfrDir = webDsfrDir(cleaned.GUICHET_WEB_DSFR_DIR);
+  if (cleaned.GUICHET_WEB_DSFR_DIR && !dsfrDir) {
+    problems.push(`GUICHET_WEB_DSFR_DIR: no dsfr.min.css in "${cleaned.GUICHET_WEB_DSFR_DIR}" (the dist folder of @gouvfr/dsfr)`);
   }
   if (corsOrigins.includes("*") && cleaned.GUICHET_CORS_CREDENTIALS === "true") {
     problems.push("GUICHET_CORS_ORIGINS: the wildcard \"*\" cannot be used with GUICHET_CORS_CREDENTIALS=true; list the origins");
@@ -376,9 +386,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minRemainingMs: e.GUICHET_LLM_QUEUE_MIN_REMAINING_MS,
     },
     cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
+    web: { enabled: e.GUICHET_WEB === "on", ...(dsfrDir ? { dsfrDir } : {}) },
     ...(llm ? { llm } : {}),
     guardLlm: e.GUICHET_GUARD_LLM === "true",
   };
+}
+
+/** DSFR's dist folder: the one named, else the installed package's; undefined when it holds no stylesheet. */
+function webDsfrDir(named: string | undefined): string | undefined {
+  const dir = resolve(named ?? "node_modules/@gouvfr/dsfr/dist");
+  return existsSync(join(dir, "dsfr.min.css")) ? dir : undefined;
 }
 
 /** The OTEL_* variables that are set, for the SDK. */

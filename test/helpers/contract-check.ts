@@ -65,6 +65,10 @@ export class ContractChecker {
     if (method === "options" && this.at(`/x-guichet-fallbacks/preflight/responses/${status}`)) {
       return fallback("preflight", `OPTIONS ${path} (CORS preflight)`);
     }
+    const webFiles = this.at("/x-guichet-fallbacks/webFiles")?.value.prefixes as string[] | undefined;
+    if ((method === "get" || method === "head") && webFiles?.some((prefix) => path.toLowerCase().startsWith(prefix))) {
+      return fallback("webFiles", `${method.toUpperCase()} ${path} (a file of the chat page)`);
+    }
     const match = this.templates.find((t) => t.pattern.test(path));
     if (!match) return fallback("unknownPath", `${method.toUpperCase()} ${path} (a path the document does not list)`);
     const item = `/paths/${escape(match.template)}`;
@@ -85,7 +89,8 @@ export class ContractChecker {
       const documented = Object.keys(this.at(pointer)?.value ?? {}).join(", ") || "none";
       return [`${label}: status ${record.status} is not documented (documented: ${documented})`];
     }
-    const found = [...this.headerViolations(response, record), ...this.bodyViolations(response, record, method)];
+    const anyBody = response.value["x-guichet-any-body"] === true;
+    const found = [...this.headerViolations(response, record), ...(anyBody ? [] : this.bodyViolations(response, record, method))];
     return found.map((what) => `${label}: ${what}`);
   }
 
