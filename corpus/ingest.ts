@@ -118,7 +118,7 @@ export async function ingest(sources: FicheSource | FicheSource[], options: Inge
     onProgress: bar.update,
   });
   bar.stop();
-  for (const skip of result.skipped) log(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
+  for (const line of skippedLines(result.skipped)) log(line);
   log(summarize(result));
   const unchanged =
     previous !== undefined && nothingChanged(result.manifest) && reason === "forced" && !options.dense && !options.remote;
@@ -166,4 +166,17 @@ async function embedRemotely(
   log(`embedded ${outcome.embedded} passages with ${config.model} (${outcome.cached} from the cache)`);
   const dims = outcome.vectors[0]?.length ?? 1;
   return { model, index: DenseIndex.build(outcome.vectors, dims) };
+}
+
+/**
+ * What the build skipped, in a few lines: fiches already taken by an earlier source (one fiche published for two
+ * audiences, expected) as one count; the others one by one, the first ten of them.
+ */
+export function skippedLines(skipped: Array<{ id: string; source: string; reason: string }>, shown = 10): string[] {
+  const duplicates = skipped.filter((s) => s.reason.includes("already indexed from"));
+  const failed = skipped.filter((s) => !duplicates.includes(s));
+  const lines = duplicates.length > 0 ? [`skipped ${duplicates.length} fiches already indexed from an earlier source`] : [];
+  for (const skip of failed.slice(0, shown)) lines.push(`skipped ${skip.id} (${skip.source}): ${skip.reason}`);
+  if (failed.length > shown) lines.push(`… and ${failed.length - shown} more fiches skipped`);
+  return lines;
 }

@@ -244,7 +244,9 @@ export function createApp(options: AppOptions) {
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const path = routedPath(req.path);
-    const allowed = ROUTES[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined);
+    // Routes that are switched off are not there at all: 404, not 405.
+    const off = (path === "/" && !options.web) || (path === "/metrics" && !metrics.enabled);
+    const allowed = off ? undefined : (ROUTES[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined));
     next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
   });
   app.use(errorHandler(options.logger));

@@ -164,6 +164,7 @@ export const API_ROUTES: ApiRoute[] = [
       200: { description: "The page.", html: z.string() },
       304: { description: "Not modified since the browser's copy (ETag)." },
     },
+    problems: ["notFound"],
   },
   {
     method: "get",
@@ -199,6 +200,7 @@ export const API_ROUTES: ApiRoute[] = [
     access: "metrics",
     head: true,
     responses: { 200: { description: "The metrics.", text: MetricsSchema } },
+    problems: ["notFound"],
   },
   {
     method: "get",

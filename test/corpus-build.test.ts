@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import { join } from "node:path";
 import { buildIndex, INDEX_FORMAT_VERSION, type BuildResult } from "../corpus/build-index.js";
 import { loadIndex, readManifest, saveIndex, staleReason } from "../corpus/index-store.js";
-import { ingest } from "../corpus/ingest.js";
+import { ingest, skippedLines } from "../corpus/ingest.js";
 import { sourceFromSpec } from "../corpus/select-source.js";
 import { npmVddSource } from "../corpus/sources/npm-vdd.js";
 import { xmlFolderSource } from "../corpus/sources/xml-folder.js";
@@ -363,6 +363,22 @@ describe("incremental ingestion", () => {
     expect(result.manifest.counts).toMatchObject({ read: 24, fiches: 12, skipped: 12 });
     expect(result.skipped[0]).toEqual({ id: FIXTURE_IDS[0], source: "vdd-xml", reason: `${FIXTURE_IDS[0]}: already indexed from vdd-xml` });
     expect(result.manifest.sources).toHaveLength(2);
+    // The log says it in one line, and lists real failures one by one (the first ten).
+    expect(skippedLines(result.skipped)).toEqual(["skipped 12 fiches already indexed from an earlier source"]);
+    const failures = Array.from({ length: 12 }, (_, i) => ({ id: `F${i}`, source: "vdd-xml", reason: `F${i}: empty body` }));
+    const lines = skippedLines([...result.skipped, ...failures]);
+    expect(lines).toHaveLength(12);
+    expect(lines[1]).toBe("skipped F0 (vdd-xml): F0: empty body");
+    expect(lines.at(-1)).toBe("… and 2 more fiches skipped");
+  });
+
+  it("dates each source by its latest fiche", () => {
+    const npm = subsetBuild().manifest;
+    expect(npm.sourceDates).toEqual({ "vdd-npm": npm.snapshotDate });
+    const both = buildIndex([xmlFolderSource(FIXTURES_35), npmVddSource("particuliers")], { only: new Set([...FIXTURE_IDS, ...SUBSET_IDS]) }).manifest;
+    expect(Object.keys(both.sourceDates!).sort()).toEqual(["vdd-npm", "vdd-xml"]);
+    expect(both.sourceDates!["vdd-npm"]).toMatch(/^2020-/);
+    expect(both.snapshotDate).toBe([both.sourceDates!["vdd-npm"]!, both.sourceDates!["vdd-xml"]!].sort().at(-1));
   });
 });
 

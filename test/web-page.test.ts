@@ -9,6 +9,7 @@ import { loadConfig } from "../tools/config.js";
 import { llmCapabilities } from "./helpers/llm.js";
 import { chatReply, startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
 import { startWebApp, type WebApp } from "./helpers/web-app.js";
+import { captureChatPage } from "../cli/web-shots.js";
 
 const available = chromiumAvailable();
 if (!available) console.warn(`chat page browser tests skipped: no Chromium at ${chromiumPath()} (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -344,4 +345,14 @@ describeWithChromium("the chat page in Chromium", () => {
     const hostile = await (await fetch(offline.url, { headers: { "X-Forwarded-Prefix": "//evil.example/x" } })).text();
     expect(hostile).toContain('<base href="./">');
   });
+
+  it("saves desktop and phone screenshots, light and dark, as test artefacts (reports/web/)", async () => {
+    const files = await captureChatPage(browser, offline.url, "reports/web");
+    expect(files.map((f) => f.replace(/^.*\//, ""))).toEqual(["web-desktop-light.png", "web-desktop-dark.png", "web-phone-light.png", "web-phone-dark.png"]);
+    for (const file of files) {
+      const png = readFileSync(file);
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+      expect(png.readUInt32BE(16)).toBe(file.includes("phone") ? 390 : 1280);
+    }
+  }, 90_000);
 });
