@@ -15,6 +15,27 @@ const available = chromiumAvailable();
 if (!available) console.warn(`chat page browser tests skipped: no Chromium at ${chromiumPath()} (apt-get install chromium, or set CHROMIUM_PATH)`);
 const describeWithChromium = available ? describe : describe.skip;
 
+// The browser's globals, as the functions evaluated in the page use them (the project compiles without the DOM lib).
+interface PageElement {
+  id: string;
+  tagName: string;
+  innerText?: string;
+  lang: string;
+  dir: string;
+  scrollWidth: number;
+  clientWidth: number;
+  getAttribute(name: string): string | null;
+}
+interface PageStyle {
+  outlineStyle: string;
+  outlineWidth: string;
+  animationName: string;
+  animationDuration: string;
+}
+declare const document: { activeElement: PageElement; documentElement: PageElement };
+declare const window: unknown;
+declare function getComputedStyle(element: unknown, pseudo?: string): PageStyle;
+
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSPORT = "Combien coûte un passeport ?";
 const silent = pino({ level: "silent" });
@@ -30,7 +51,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol: the page's CSP (no inline script) does not apply to it.
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: Document, o: unknown) => Promise<{ violations: Violation[] }> } }).axe;
+    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: Violation[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
     return result.violations;
   });
@@ -247,7 +268,7 @@ describeWithChromium("the chat page in Chromium", () => {
   it("can be used with the keyboard alone, from load to a source link, with a visible focus", async () => {
     await open(offline);
     const focused = () => page.evaluate(() => {
-      const element = document.activeElement as HTMLElement;
+      const element = document.activeElement;
       const style = getComputedStyle(element);
       return { id: element.id, tag: element.tagName, text: element.innerText?.slice(0, 40) ?? "", outline: style.outlineStyle, width: style.outlineWidth };
     });
