@@ -91,7 +91,7 @@ export function pageConfig(options: WebOptions) {
     if (date > (byLabel.get(label) ?? "")) byLabel.set(label, date);
   }
   const sources = byLabel.size > 0
-    ? [...byLabel].map(([label, snapshot_date]) => ({ label, snapshot_date }))
+    ? [...byLabel].sort(([a], [b]) => a.localeCompare(b)).map(([label, snapshot_date]) => ({ label, snapshot_date }))
     : [{ label: "service-public.fr", snapshot_date: options.snapshot.date }];
   return {
     maxQuestionChars: options.maxQuestionLength,

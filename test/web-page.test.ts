@@ -138,12 +138,12 @@ describeWithChromium("the chat page in Chromium", () => {
     expect(new URL(href).hostname).toBe("www.service-public.fr");
     expect(await links.first().getAttribute("rel")).toBe("noopener noreferrer");
     expect(await links.first().innerText()).toMatch(/^\[1\] \S/);
-    expect(await answer.locator(".guichet-source-meta").first().innerText()).toMatch(/mise à jour le \d{1,2} \S+ \d{4} · source : service-public\.fr/);
+    expect(await answer.locator(".guichet-source-meta").first().innerText()).toMatch(/mise à jour le \d{1,2} \S+ \d{4} · source\s:\sservice-public\.fr/);
     // The marker [1] in the text links to the first source.
     expect(await answer.locator(".guichet-text a.guichet-marker").first().getAttribute("href")).toMatch(/^#cite-\d+-1$/);
-    expect(await page.locator("#announcer").textContent()).toMatch(/^Réponse de Guichet : .*86 €/);
+    expect(await page.locator("#announcer").textContent()).toMatch(/^Réponse de Guichet\s:\s.*86 €/);
     expect(await page.locator("footer").innerText()).toMatch(/Licence Ouverte 2\.0/);
-    expect(await page.locator("footer").innerText()).toMatch(/Instantané des fiches : service-public\.fr : \d{1,2} \S+ 2020/);
+    expect(await page.locator("footer").innerText()).toMatch(/Instantané des fiches\s:\sservice-public\.fr\s:\s\d{1,2} \S+ 2020/);
     expect(await seriousViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
   }, 40_000);
@@ -163,7 +163,7 @@ describeWithChromium("the chat page in Chromium", () => {
     expect(threadId).toMatch(/^[0-9a-f]{32}$/);
     expect(bodies[1]!.thread_id).toBe(threadId);
     expect(bodies[0]!.language).toBe("fr");
-    expect(await second.locator(".guichet-understood").innerText()).toMatch(/^Question comprise comme : .*passeport/i);
+    expect(await second.locator(".guichet-understood").innerText()).toMatch(/^Question comprise comme\s:\s.*passeport/i);
 
     await page.reload();
     await page.locator(".guichet-turn").nth(1).waitFor();
@@ -208,7 +208,7 @@ describeWithChromium("the chat page in Chromium", () => {
     expect(await (await answered()).locator(".fr-alert").first().innerText()).toMatch(/Pas de fiche qui réponde précisément/);
     await askOnPage("Mon numéro est 06 12 34 56 78, combien coûte un passeport ?");
     const redacted = await answered();
-    expect(await redacted.locator(".fr-alert").innerText()).toMatch(/nous avons retiré de votre question : numéro de téléphone/);
+    expect(await redacted.locator(".fr-alert").innerText()).toMatch(/nous avons retiré de votre question\s:\snuméro de téléphone/);
     // The API's own French notice is not shown twice.
     expect(await redacted.locator(".guichet-text").innerText()).not.toMatch(/nous avons retiré/);
     expect(await page.locator(".guichet-question-text").last().innerText()).toContain("06 12 34 56 78");

@@ -12,7 +12,8 @@ export function answerBlocks(text, citationAnchor) {
     let list;
     let prose = [];
     const flushProse = () => {
-      if (prose.length > 0) blocks.push(h("p", {}, withMarkers(prose.join("\n"), citationAnchor)));
+      // One line of the fiche per line on screen: the extractive answer puts each case ("À partir de 18 ans : …") on its own.
+      if (prose.length > 0) blocks.push(h("p", {}, prose.flatMap((line, i) => [...(i > 0 ? [h("br")] : []), ...withMarkers(line, citationAnchor)])));
       prose = [];
     };
     for (const line of lines) {

@@ -9,6 +9,7 @@ const options = {
   maxQuestionChars: config.maxQuestionChars ?? 500,
   maxCommentChars: config.maxCommentChars ?? 500,
   feedback: Boolean(config.feedback),
+  sources: config.sources ?? [],
 };
 const conversation = createConversation(Boolean(config.threads));
 const form = $("ask");
@@ -68,7 +69,7 @@ async function submit() {
   if (Date.now() < waitUntil) return say(t("error_rate_limited", { seconds: Math.ceil((waitUntil - Date.now()) / 1000) }));
   clearInvalid();
   say("");
-  const view = turnView(question, options);
+  const view = turnView(question, { ...options, language: document.documentElement.lang });
   $("empty").hidden = true;
   turns.append(view.element);
   view.element.scrollIntoView({ block: "nearest" });

@@ -20,7 +20,7 @@ export function turnView(question, options) {
   const answer = h("article", { class: "guichet-answer", "aria-busy": "true", "aria-label": t("guichet") },
     h("p", { class: "guichet-who", text: t("guichet") }), progress, text);
   const element = h("li", { class: "guichet-turn", id: `turn-${n}` },
-    h("div", { class: "guichet-question" }, h("p", { class: "guichet-who", text: t("you") }), h("p", { class: "guichet-question-text", text: question })),
+    h("div", { class: "guichet-question" }, h("p", { class: "guichet-who", text: t("you") }), h("p", { class: "guichet-question-text", lang: options.language, text: question })),
     answer);
   let streamed = "";
 
@@ -43,7 +43,7 @@ export function turnView(question, options) {
     /** The final response: the text with its citation markers, notices, sources, actions and feedback. */
     final(response) {
       progress.remove();
-      fill(answer, text, n, response, options);
+      fill(answer, text, n, question, response, options);
       answer.setAttribute("aria-busy", "false");
       return plainAnswer(response);
     },
@@ -60,26 +60,45 @@ export function turnView(question, options) {
 /** A turn restored from the server (`GET /threads/:id`): its text and sources, no feedback. */
 export function restoredTurn(turn, options) {
   const view = turnView(turn.question, options);
-  view.final({ answer: turn.answer, citations: turn.citations ?? [], actions: [], found: true, blocked: false, redacted: [], degraded: [], restored: true });
+  view.final({ answer: turn.answer, citations: turn.citations ?? [], actions: [], found: true, blocked: false, redacted: [], degraded: [], language: turn.language });
   return view.element;
 }
 
-function fill(answer, text, n, response, options) {
+const normalized = (text) => String(text).toLowerCase().replace(/[\s?!.]+/g, " ").trim();
+
+function fill(answer, text, n, question, response, options) {
   const citations = (response.citations ?? []).filter((c) => Number.isInteger(c.n));
   const anchorOf = (k) => (citations.some((c) => c.n === k) ? { id: `cite-${n}-${k}`, label: `${t("sources_heading")} ${k}` } : undefined);
   const body = visibleAnswer(response);
   text.replaceChildren(...answerBlocks(body, anchorOf));
-  if (response.understood_as) {
+  // The text's own language: French when it could not be translated (its notice says so in the language asked).
+  const language = (response.degraded ?? []).includes("translation_unavailable") ? "fr" : response.language;
+  if (language) {
+    text.setAttribute("lang", language);
+    text.setAttribute("dir", language === "ar" ? "rtl" : "ltr");
+  }
+  if (response.understood_as && normalized(response.understood_as) !== normalized(question)) {
     answer.insertBefore(h("p", { class: "fr-text--sm guichet-understood", text: t("understood_as", { text: response.understood_as }) }), text);
   }
   answer.append(...responseNotices(response));
   if (citations.length > 0) answer.append(sourcesList(citations, n));
   const actions = (response.actions ?? []).filter((a) => safeHttpsUrl(a.url));
   if (actions.length > 0) answer.append(actionsList(actions));
-  if (response.sources?.snapshot_date) {
-    answer.append(h("p", { class: "fr-text--xs guichet-answer-snapshot", text: t("snapshot_of_answer", { date: longDate(response.sources.snapshot_date), licence: response.sources.licence }) }));
+  const snapshot = snapshotOf(citations, response, options.sources ?? []);
+  if (snapshot) {
+    answer.append(h("p", { class: "fr-text--xs guichet-answer-snapshot", text: t("snapshot_of_answer", { date: longDate(snapshot), licence: response.sources.licence }) }));
   }
   if (response.run_id && options.feedback) answer.append(feedbackView(response.run_id, options.maxCommentChars));
+}
+
+/**
+ * The snapshot date of the sources this answer cites (each source of the knowledge base has its own); the
+ * knowledge base's date when no cited address is one of them.
+ */
+function snapshotOf(citations, response, sources) {
+  if (!response.sources?.snapshot_date) return undefined;
+  const dates = citations.map((c) => sources.find((s) => s.label === hostOf(c.url))?.snapshot_date).filter(Boolean);
+  return dates.sort().at(0) ?? response.sources.snapshot_date;
 }
 
 /**
