@@ -5,7 +5,7 @@ import { DISTRESS_NOTICE } from "../tools/guard/distress.js";
 import { redactionNotice } from "../tools/guard/notice.js";
 import type { PiiType } from "../tools/guard/pii.js";
 import type { Attributes, Span } from "@opentelemetry/api";
-import { summarizeUsage, type UsageRecord, type UsageSummary } from "../tools/llm/usage.js";
+import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
 import { record } from "../tools/telemetry/metrics.js";
 import { traceIdOf, withConversation, withSpan } from "../tools/telemetry/tracing.js";
 import { withoutLlm, type RunAccounting } from "./accounting.js";
@@ -161,11 +161,12 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
   const reply = state.reply ?? { answer: "", citations: [], found: false };
   const timings = { ...state.timings, total: Math.round((performance.now() - started) * 1000) / 1000 };
   const usage = state.usage ?? [];
+  const summary = summarizeUsage(usage);
   const cached = state.cacheOutcome.status === "exact" || state.cacheOutcome.status === "semantic";
   for (const u of usage) record.llmUsage(u.model, u.node, caller, u.cost, u.input_tokens, u.output_tokens);
   if (options.capabilities.llm) accounting?.charge(caller, usage, cached);
   record.run(state.refusal ? "blocked" : reply.found ? "answered" : "not_found", state.degradations, options.variant, timings.total / 1000);
-  span.setAttributes(runAttributes(state, reply, usage, options.traceQuestions === true));
+  span.setAttributes(runAttributes(state, reply, summary.total, options.traceQuestions === true));
   if (options.variant !== undefined) span.setAttribute("guichet.variant", options.variant);
   onEvent?.({ type: "citations", citations: reply.citations });
   return {
@@ -185,7 +186,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
     },
     trace_id: traceIdOf(span),
     timings,
-    ...(options.capabilities.llm ? { usage: summarizeUsage(usage) } : {}),
+    ...(options.capabilities.llm ? { usage: summary } : {}),
     cache: state.cacheOutcome.status,
     ...(input.threadId && input.owner ? { thread_id: input.threadId } : {}),
     ...(state.understoodAs ? { understood_as: state.understoodAs } : {}),
@@ -195,7 +196,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
 }
 
 /** What the run's span says of it: the guard's verdict, the cache layer, the passages, degradations, cost. */
-function runAttributes(state: FinalState, reply: { citations: Citation[]; found: boolean }, usage: readonly UsageRecord[], withQuestion: boolean): Attributes {
+function runAttributes(state: FinalState, reply: { citations: Citation[]; found: boolean }, usage: UsageSummary["total"], withQuestion: boolean): Attributes {
   return {
     "guichet.guard.verdict": state.refusal ? "blocked" : state.redacted.length > 0 ? "redacted" : "allowed",
     ...(state.refusal ? { "guichet.refusal_reason": state.refusal.reason } : {}),
@@ -207,9 +208,9 @@ function runAttributes(state: FinalState, reply: { citations: Citation[]; found:
     "guichet.citation_count": reply.citations.length,
     "guichet.found": reply.found,
     "guichet.degradations": state.degradations,
-    "guichet.cost": Math.round(usage.reduce((sum, u) => sum + u.cost, 0) * 1e8) / 1e8,
-    "gen_ai.usage.input_tokens": usage.reduce((sum, u) => sum + u.input_tokens, 0),
-    "gen_ai.usage.output_tokens": usage.reduce((sum, u) => sum + u.output_tokens, 0),
+    "guichet.cost": usage.cost,
+    "gen_ai.usage.input_tokens": usage.input_tokens,
+    "gen_ai.usage.output_tokens": usage.output_tokens,
     ...(withQuestion && state.question ? { "guichet.question": state.question } : {}),
   };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { randomBytes } from "node:crypto";
 import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from "@opentelemetry/api";
 import cors from "cors";
 import express, {
@@ -20,7 +19,7 @@ import type { AuthConfig } from "../tools/security-config.js";
 import type { RunAccounting } from "../graphs/accounting.js";
 import type { BreakerState } from "../tools/llm/resilience.js";
 import { record, setGaugeSources, setMetricsEnabled } from "../tools/telemetry/metrics.js";
-import { tracer } from "../tools/telemetry/tracing.js";
+import { randomSpan, tracer } from "../tools/telemetry/tracing.js";
 import { metricsRoute } from "./metrics-route.js";
 import { openApiDocument } from "./openapi.js";
 import { isUntraced, ROUTES, routedPath, routeOf, THREAD_ROUTE_METHODS } from "./http-route.js";
@@ -354,7 +353,7 @@ function requestContext(logger: Logger) {
  * so that its logs, its response and its run still share one trace id.
  */
 function requestSpan(req: Request, parent: ReturnType<typeof context.active>): Span {
-  if (isUntraced(req.path)) return randomContext();
+  if (isUntraced(req.path)) return randomSpan();
   const span = tracer().startSpan(
     `${req.method} ${req.path}`,
     {
@@ -363,15 +362,7 @@ function requestSpan(req: Request, parent: ReturnType<typeof context.active>): S
     },
     parent,
   );
-  return isSpanContextValid(span.spanContext()) ? span : randomContext();
-}
-
-function randomContext(): Span {
-  return trace.wrapSpanContext({
-    traceId: randomBytes(16).toString("hex"),
-    spanId: randomBytes(8).toString("hex"),
-    traceFlags: TraceFlags.NONE,
-  });
+  return isSpanContextValid(span.spanContext()) ? span : randomSpan();
 }
 
 /** The budget scope and metrics label of a caller: the key's name, `jwt` for any token, or `anonymous`. */

@@ -1,4 +1,5 @@
-import { context, createContextKey, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import { randomBytes } from "node:crypto";
+import { context, createContextKey, SpanStatusCode, trace, TraceFlags, type Attributes, type Span } from "@opentelemetry/api";
 
 export const TRACER_NAME = "guichet";
 
@@ -32,7 +33,16 @@ const ZERO_TRACE = "0".repeat(32);
 export function traceIdOf(span: Span): string {
   const id = span.spanContext().traceId;
   if (id && id !== ZERO_TRACE) return id;
-  return crypto.randomUUID().replace(/-/g, "");
+  return randomSpan().spanContext().traceId;
+}
+
+/** A non-recording span with random trace and span ids: one trace id for a request or run that is not traced. */
+export function randomSpan(): Span {
+  return trace.wrapSpanContext({
+    traceId: randomBytes(16).toString("hex"),
+    spanId: randomBytes(8).toString("hex"),
+    traceFlags: TraceFlags.NONE,
+  });
 }
 
 const CONVERSATION = createContextKey("guichet.conversation");
