@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { LOWER_IS_BETTER } from "./claims/score.js";
-import { CLAIM_METRICS, type ClaimMetricName, type ClaimOutcome } from "./claims/types.js";
+import type { ClaimMetricName } from "./claims/types.js";
 import type { SplitRun } from "./eval-split.js";
-import { factsFound, firstGoldRank, type QuestionOutcome } from "./metrics.js";
+import { factsFound, type QuestionOutcome } from "./metrics.js";
+import { perQuestion } from "./per-question.js";
 import { bootstrapInterval } from "./stats.js";
 
 export const BASELINE_FILE = "evals/baseline.json";
@@ -15,35 +16,29 @@ interface GateStatistic<T> {
   lowerIsBetter: boolean;
 }
 
-const share = <T>(keep: (item: T) => boolean) => (sample: T[]) => (sample.length ? sample.filter(keep).length / sample.length : null);
-const meanOf = (metric: ClaimMetricName) => (sample: ClaimOutcome[]) => {
-  const values = sample.map((o) => o.scores[metric]).filter((v): v is number => v !== null);
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-};
+const mean = (sample: number[]) => (sample.length ? sample.reduce((a, b) => a + b, 0) / sample.length : null);
 
-/** Self-knowledge (right but not from the passages) is neither good nor bad for a grounded assistant: not gated. */
-export const GATED_CLAIM_METRICS = CLAIM_METRICS.filter((m) => m !== "self_knowledge");
 
-/** The statistics the gate holds a split to, each computed the way the report computes it. */
-export function gateStatistics(run: Pick<SplitRun, "outcomes" | "claims">): Record<string, GateStatistic<QuestionOutcome> | GateStatistic<ClaimOutcome>> {
-  const inScope = run.outcomes.filter((o) => o.gold.length > 0);
-  const rank = (o: QuestionOutcome) => firstGoldRank(o.gold, o.ranking);
-  const higher = <T>(items: T[], statistic: (s: T[]) => number | null) => ({ items, statistic, lowerIsBetter: false });
-  const withFacts = inScope.filter((o) => o.facts && o.facts.length > 0);
-  const stats: Record<string, GateStatistic<QuestionOutcome> | GateStatistic<ClaimOutcome>> = {
-    "recall@10": higher(inScope, share((o) => rank(o) > 0 && rank(o) <= 10)),
-    "mrr@10": higher(inScope, (s) => (s.length ? s.reduce((sum, o) => sum + (rank(o) > 0 && rank(o) <= 10 ? 1 / rank(o) : 0), 0) / s.length : null)),
-    facts: higher(withFacts, (s) => {
+/**
+ * The statistics the gate holds a split to: the mean of each question's value (perQuestion, as the A/B
+ * comparison reads them), except facts, counted over all the split's facts (a question with five facts weighs five).
+ */
+export function gateStatistics(run: Pick<SplitRun, "items" | "outcomes" | "claims">): Record<string, GateStatistic<number> | GateStatistic<QuestionOutcome>> {
+  const stats: Record<string, GateStatistic<number> | GateStatistic<QuestionOutcome>> = {};
+  for (const [metric, values] of Object.entries(perQuestion(run))) {
+    if (metric === "facts") continue;
+    const claim = metric.startsWith("claims.") ? metric.slice("claims.".length) : undefined;
+    stats[metric] = { items: [...values.values()], statistic: mean, lowerIsBetter: claim !== undefined && LOWER_IS_BETTER.has(claim as ClaimMetricName) };
+  }
+  const withFacts = run.outcomes.filter((o) => o.gold.length > 0 && o.facts && o.facts.length > 0);
+  stats.facts = {
+    items: withFacts,
+    statistic: (s: QuestionOutcome[]) => {
       const total = s.reduce((sum, o) => sum + o.facts!.length, 0);
       return total ? s.reduce((sum, o) => sum + factsFound(o.answer, o.facts!), 0) / total : null;
-    }),
-    answered: higher(inScope, share((o) => o.answered)),
-    first_citation: higher(inScope, share((o) => o.firstCitation !== undefined && o.gold.includes(o.firstCitation))),
-    out_of_scope_declined: higher(run.outcomes.filter((o) => o.gold.length === 0), share((o) => !o.answered)),
+    },
+    lowerIsBetter: false,
   };
-  for (const metric of GATED_CLAIM_METRICS) {
-    stats[`claims.${metric}`] = { items: run.claims, statistic: meanOf(metric), lowerIsBetter: LOWER_IS_BETTER.has(metric) };
-  }
   return stats;
 }
 
@@ -68,7 +63,7 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 const MIN_TOLERANCE = 0.0005;
 
 /** The baseline of a set of split runs: each gated metric's value and its tolerance. */
-export function baselineOf(runs: Array<Pick<SplitRun, "split" | "outcomes" | "claims">>, meta: { date: string; commit: string | null; checker: string }): Baseline {
+export function baselineOf(runs: Array<Pick<SplitRun, "split" | "items" | "outcomes" | "claims">>, meta: { date: string; commit: string | null; checker: string }): Baseline {
   const splits: Baseline["splits"] = {};
   for (const run of runs) {
     splits[run.split] = {};
@@ -92,7 +87,7 @@ export interface GateLine {
 }
 
 /** Each baseline metric against the current runs: it fails when it moved the wrong way by more than its tolerance, or is gone. */
-export function compareToBaseline(runs: Array<Pick<SplitRun, "split" | "outcomes" | "claims">>, baseline: Baseline): GateLine[] {
+export function compareToBaseline(runs: Array<Pick<SplitRun, "split" | "items" | "outcomes" | "claims">>, baseline: Baseline): GateLine[] {
   const lines: GateLine[] = [];
   for (const [split, metrics] of Object.entries(baseline.splits)) {
     const run = runs.find((r) => r.split === split);

@@ -1,7 +1,8 @@
 import { jest } from "@jest/globals";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareRuns, perQuestion } from "../evals/ab.js";
+import { compareRuns } from "../evals/ab.js";
+import { perQuestion } from "../evals/per-question.js";
 import type { ClaimOutcome } from "../evals/claims/types.js";
 import type { QuestionOutcome } from "../evals/metrics.js";
 import { abMain } from "../evals/run-ab.js";
