@@ -181,6 +181,20 @@ describeWithChromium("the chat page in Chromium", () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it("starts a new conversation while an answer is still coming, without an error", async () => {
+    scripted.chat = (body) => chatReply(body, "Le passeport coûte 86 € pour un adulte, 42 € entre 15 et 17 ans et 17 € avant 15 ans [1].", undefined, { chunkDelayMs: 150 });
+    await open(withLlm);
+    await askOnPage(PASSPORT);
+    await page.locator('.guichet-answer[aria-busy="true"] .guichet-text', { hasText: "passeport" }).waitFor({ timeout: 15_000 });
+    await page.click("#new-conversation");
+    await page.locator("#status", { hasText: "Nouvelle conversation commencée." }).waitFor();
+    await page.locator("#send:not([disabled])").waitFor();
+    expect(await page.locator(".guichet-turn").count()).toBe(0);
+    expect(await page.locator(".fr-alert--error").count()).toBe(0);
+    expect(await page.locator("#announcer").textContent()).toBe("");
+    expect(problems).toEqual([]);
+  }, 40_000);
+
   it("sends a rating with its reason and comment to /feedback", async () => {
     await open(offline);
     await askOnPage(PASSPORT);

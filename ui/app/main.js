@@ -87,6 +87,8 @@ async function submit() {
     }, running.signal);
     announcer.textContent = t("answer_ready", { text: view.final(response) });
   } catch (error) {
+    // The person started over while the answer came: that turn is gone from the screen, nothing to say.
+    if (error?.name === "AbortError") return;
     const message = view.fail(error);
     if (error?.kind === "thread_expired") conversation.forget();
     if (error?.kind === "rate_limited") waitUntil = Date.now() + (error.retryAfterS ?? 10) * 1000;
