@@ -173,6 +173,13 @@ function loadDense(dir: string): { dense?: DenseBuild } {
   return { dense: { model, index: DenseIndex.load(join(dir, HNSW), meta.dims) } };
 }
 
+/** The manifest of the index in `dir` when that index is complete and of the current format, so it can be served as built. */
+export function servableManifest(dir: string): IndexManifest | undefined {
+  const manifest = readManifest(dir);
+  if (!manifest || manifest.formatVersion !== INDEX_FORMAT_VERSION) return undefined;
+  return [INDEX, POSTINGS, CHUNKS].every((f) => existsSync(join(dir, f))) ? manifest : undefined;
+}
+
 /**
  * Why the index in `dir` must be (re)built for these sources (and with a dense leg when `dense`), or
  * undefined when it is up to date.

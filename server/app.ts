@@ -62,6 +62,8 @@ export interface AppOptions {
   budgetStatus?: () => { alertShare: number; status: Array<{ scope: string; unit: string; spent: number; limit: number }> };
   /** The redacted question on run spans (default off). */
   traceQuestions?: boolean;
+  /** Proxies trusted to name the client in X-Forwarded-For (default none: the socket's peer is the client). */
+  trustProxy?: false | number | string;
   /** The chat page at `/` (default: not served); `dsfrDir` is DSFR's dist folder, absent for the neutral theme. */
   web?: { dsfrDir?: string };
   /** An A/B experiment: each run gets the variant of its thread, else of its caller (GUICHET_EXPERIMENT_FILE). */
@@ -82,7 +84,8 @@ declare module "express-serve-static-core" {
 export function createApp(options: AppOptions) {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // Behind a proxy, anonymous callers (the chat page's) are rate-limited by their own address, not the proxy's.
+  app.set("trust proxy", options.trustProxy ?? false);
   const bodySchema = invokeBodySchema(options.maxQuestionLength);
   const startedAt = Date.now();
   const metrics = options.metrics ?? { enabled: true };

@@ -123,7 +123,7 @@ function presentedCredential(req: Request): { value: string; via: "bearer" | "x-
 /**
  * Express middleware: attaches `req.principal`, or answers 401 (missing or bad credentials, with
  * `WWW-Authenticate`) or 403 (valid credentials without the scope). With authentication off, every caller
- * is the anonymous principal (rate-limited by IP).
+ * is the anonymous principal (rate-limited by IP); with it optional, so is every caller that presents no credential.
  */
 export function authenticate(config: AuthConfig, scope = INVOKE_SCOPE) {
   if (!config.enabled) {
@@ -136,6 +136,10 @@ export function authenticate(config: AuthConfig, scope = INVOKE_SCOPE) {
   const verifyJwt = config.jwt ? jwtVerifier(config.jwt) : undefined;
   return async (req: Request, _res: Response, next: NextFunction) => {
     const credential = presentedCredential(req);
+    if (!credential && config.anonymous) {
+      req.principal = { kind: "anonymous", id: "anonymous" };
+      return next();
+    }
     if (!credential) {
       throw problems.unauthorized("an API key (Authorization: Bearer or X-API-Key) or a bearer token is required", REALM);
     }

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadCapabilities } from "../graphs/capabilities.js";
+import { servableManifest } from "../corpus/index-store.js";
+import { sourcesFromConfig } from "../corpus/select-source.js";
 import { assignVariant, loadExperiment } from "../tools/experiments/experiment.js";
 import { ExperimentRunner } from "../tools/experiments/variant-capabilities.js";
 import { buildGraph } from "../graphs/guichet.js";
@@ -31,12 +33,34 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/**
+ * The configuration the index is checked against. A container image serves the index built into it and ships
+ * without the data packages it was read from: when the configured sources cannot be opened and a complete index
+ * is there, that index is served as built (no sources to compare it with) rather than failing.
+ */
+export function indexCheck(
+  config: AppConfig,
+  log: (message: string) => void,
+  openSources: (specs: AppConfig["sources"]) => unknown = sourcesFromConfig,
+): { config: AppConfig; keepExisting: boolean } {
+  try {
+    openSources(config.sources);
+    return { config, keepExisting: false };
+  } catch (error) {
+    if (!servableManifest(config.indexDir)) throw error;
+    log(`sources not available (${String((error as Error).message).split("\n")[0]}): the index is served as built`);
+    return { config: { ...config, sources: [] }, keepExisting: true };
+  }
+}
+
 /** Builds everything (index if missing or stale, capabilities, graph) and listens. */
 export async function startServer(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const telemetry = startTelemetry(config.otel);
   logger.info({ tracing: telemetry.enabled }, telemetry.enabled ? "OpenTelemetry export on" : "OpenTelemetry export off");
-  const capabilities = await loadCapabilities(config, (message) => logger.info(message), {
+  const checked = indexCheck(config, (message) => logger.info(message));
+  const capabilities = await loadCapabilities(checked.config, (message) => logger.info(message), {
     progress: process.stderr.isTTY === true,
+    keepExisting: checked.keepExisting,
   });
   if (config.auth.enabled) {
     logger.info(
@@ -111,6 +135,7 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
     ...(threads ? { threads } : {}),
     ...(feedback ? { feedback } : {}),
     cors: config.cors,
+    trustProxy: config.trustProxy,
     ...(config.web.enabled ? { web: config.web.dsfrDir ? { dsfrDir: config.web.dsfrDir } : {} } : {}),
     metrics: config.metrics,
     traceQuestions: config.traceQuestions,

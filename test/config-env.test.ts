@@ -54,6 +54,7 @@ describe("loadConfig", () => {
       threads: { backend: "sqlite", sqlitePath: resolve("data/threads.sqlite"), schema: "guichet", retentionMs: 30 * 86_400_000 },
       feedback: { backend: "sqlite", sqlitePath: resolve("data/feedback.sqlite"), schema: "guichet_feedback", retentionMs: 30 * 86_400_000 },
       cors: { origins: [], credentials: false },
+      trustProxy: false,
       web: { enabled: true },
     });
   });
@@ -97,6 +98,7 @@ describe("loadConfig", () => {
         GUICHET_CORS_ORIGINS: "https://a.example.fr, https://b.example.fr",
         GUICHET_CORS_CREDENTIALS: "true",
         GUICHET_WEB: "off",
+        GUICHET_TRUST_PROXY: "2",
         GUICHET_CACHE_TTL_S: "60",
         GUICHET_CACHE_MAX_ENTRIES: "100",
         GUICHET_CACHE_MAX_MB: "2",
@@ -169,6 +171,7 @@ describe("loadConfig", () => {
       },
       cache: { backend: "redis", ttlMs: 60_000, maxEntries: 100, maxBytes: 2 * 1024 * 1024, prefix: "c:", threshold: null, lockMs: 5000, waitMs: 1000 },
       cors: { origins: ["https://a.example.fr", "https://b.example.fr"], credentials: true },
+      trustProxy: 2,
       web: { enabled: false },
     });
   });

@@ -344,3 +344,25 @@ describe("HTTP hardening", () => {
     expect(logs).not.toContain("carte Vitale");
   });
 });
+
+describe("GUICHET_AUTH=optional (the public page beside partners' keys)", () => {
+  const optional = () => auth({ GUICHET_AUTH: "optional", GUICHET_API_KEYS: KEYS });
+
+  it("serves a request without a credential as the anonymous caller", async () => {
+    const res = await request(makeApp(optional())).post("/invoke").send(QUESTION);
+    expect(res.status).toBe(200);
+    expect(res.body.citations.length).toBeGreaterThan(0);
+  });
+
+  it("still checks a credential that is presented: a wrong one is refused, a key keeps its own limit and scopes", async () => {
+    const app = makeApp(optional());
+    expect((await request(app).post("/invoke").set("X-API-Key", "gch_not-a-key-0123456789").send(QUESTION)).status).toBe(401);
+    expect((await request(app).post("/invoke").set("X-API-Key", READ_ONLY_KEY).send(QUESTION)).status).toBe(403);
+    expect((await request(app).post("/invoke").set("X-API-Key", KEY).send(QUESTION)).status).toBe(200);
+  });
+
+  it("is a value of GUICHET_AUTH, also without any credential configured", () => {
+    expect(loadConfig({ GUICHET_AUTH: "optional" }).auth).toMatchObject({ enabled: true, anonymous: true, apiKeys: [] });
+    expect(loadConfig({ GUICHET_AUTH: "on", GUICHET_API_KEYS: KEYS }).auth.anonymous).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { parseBudgetConfig, type BudgetConfig } from "./finops/budget-config.js";
 import { parseUsageLogConfig, type UsageLogConfig } from "./finops/usage-log-config.js";
@@ -105,7 +106,7 @@ const EnvSchema = z.object({
   GUICHET_METRICS: z.enum(["true", "false"]).default("true"),
   GUICHET_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
   // Security (docs/security.md); read by tools/security-config.ts.
-  GUICHET_AUTH: z.enum(["on", "off"]).optional(),
+  GUICHET_AUTH: z.enum(["on", "off", "optional"]).optional(),
   GUICHET_API_KEYS: z.string().optional(),
   GUICHET_API_KEYS_FILE: z.string().optional(),
   GUICHET_JWT_SECRET: z.string().min(32, "must be at least 32 characters (256 bits) for HS256").optional(),
@@ -144,6 +145,8 @@ const EnvSchema = z.object({
   GUICHET_WEB: z.enum(["on", "off"]).default("on"),
   GUICHET_WEB_DSFR_DIR: z.string().min(1).optional(),
   GUICHET_CORS_CREDENTIALS: z.enum(["true", "false"]).default("false"),
+  // Which proxies in front may say who the client is (X-Forwarded-For): a hop count or addresses (docs/security.md).
+  GUICHET_TRUST_PROXY: z.string().optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -196,6 +199,8 @@ export interface AppConfig {
   feedback: FeedbackConfig;
   /** Origins allowed to call from a browser (empty: no CORS headers at all). */
   cors: { origins: string[]; credentials: boolean };
+  /** The proxies whose X-Forwarded-For names the client (rate limits per address); false: none, the socket's peer is. */
+  trustProxy: TrustProxy;
   /** The chat page: served at `/` when enabled, on DSFR's files when `dsfrDir` is set (else the neutral theme). */
   web: { enabled: boolean; dsfrDir?: string };
   /** The LLM roles' endpoint and models; absent without OPENAI_API_KEY (offline paths only). */
@@ -288,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cleaned.GUICHET_CACHE === "redis" && !cleaned.GUICHET_REDIS_URL) {
     problems.push("GUICHET_CACHE: \"redis\" needs GUICHET_REDIS_URL (or use \"memory\")");
   }
+  const trustProxy = trustProxyOf(cleaned.GUICHET_TRUST_PROXY);
+  if (typeof trustProxy === "string" && trustProxy.startsWith("!")) problems.push(trustProxy.slice(1));
   const dsfrDir = webDsfrDir(cleaned.GUICHET_WEB_DSFR_DIR);
   if (cleaned.GUICHET_WEB_DSFR_DIR && !dsfrDir) {
     problems.push(`GUICHET_WEB_DSFR_DIR: no dsfr.min.css in "${cleaned.GUICHET_WEB_DSFR_DIR}" (the dist folder of @gouvfr/dsfr)`);
@@ -386,10 +393,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minRemainingMs: e.GUICHET_LLM_QUEUE_MIN_REMAINING_MS,
     },
     cors: { origins: corsOrigins, credentials: e.GUICHET_CORS_CREDENTIALS === "true" },
+    trustProxy: trustProxy as TrustProxy,
     web: { enabled: e.GUICHET_WEB === "on", ...(dsfrDir ? { dsfrDir } : {}) },
     ...(llm ? { llm } : {}),
     guardLlm: e.GUICHET_GUARD_LLM === "true",
   };
+}
+
+/** Express's `trust proxy`: false, a number of hops, or a list of addresses, CIDR ranges and Express's names. */
+export type TrustProxy = false | number | string;
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** GUICHET_TRUST_PROXY read; a string starting with "!" is what is wrong with it. */
+function trustProxyOf(value: string | undefined): TrustProxy {
+  if (value === undefined || value === "false" || value === "0") return false;
+  if (/^[1-9]$/.test(value)) return Number(value);
+  const items = value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  const bad = items.filter((item) => {
+    if (PROXY_NAMES.has(item)) return false;
+    const [address, bits, extra] = item.split("/");
+    const family = isIP(address ?? "");
+    if (family === 0 || extra !== undefined) return true;
+    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (items.length === 0 || bad.length > 0) {
+    return `!GUICHET_TRUST_PROXY: ${bad.length ? `"${bad.join('", "')}" ` : ""}must be false, a hop count from 1 to 9, or addresses, CIDR ranges, loopback, linklocal or uniquelocal, comma-separated (not "true": any client could then choose its address)`;
+  }
+  return items.join(",");
 }
 
 /** DSFR's dist folder: the one named, else the installed package's; undefined when it holds no stylesheet. */

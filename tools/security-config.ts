@@ -35,6 +35,11 @@ export interface JwtConfig {
 
 export interface AuthConfig {
   enabled: boolean;
+  /**
+   * GUICHET_AUTH=optional: a credential, when presented, is checked (its key's own limit); a request without one is
+   * served as the anonymous caller, rate-limited by address (the public chat page).
+   */
+  anonymous?: boolean;
   /** Why authentication is off, logged at start-up. */
   disabledReason?: string;
   apiKeys: ApiKeyEntry[];
@@ -44,7 +49,7 @@ export interface AuthConfig {
 /** The variables of tools/config.ts that this module reads. */
 export interface AuthEnv {
   NODE_ENV: string;
-  GUICHET_AUTH?: "on" | "off" | undefined;
+  GUICHET_AUTH?: "on" | "off" | "optional" | undefined;
   GUICHET_API_KEYS?: string | undefined;
   GUICHET_API_KEYS_FILE?: string | undefined;
   GUICHET_JWT_SECRET?: string | undefined;
@@ -125,13 +130,14 @@ export function authSettings(env: AuthEnv): AuthConfig {
   if (env.GUICHET_AUTH === "off") {
     return { ...base, enabled: false, disabledReason: "GUICHET_AUTH=off" };
   }
+  if (env.GUICHET_AUTH === "optional") return { ...base, enabled: true, anonymous: true };
   if (configured) return { ...base, enabled: true };
   if (env.GUICHET_AUTH === "on" || env.NODE_ENV === "production") {
     const why = env.GUICHET_AUTH === "on" ? "GUICHET_AUTH=on" : "NODE_ENV=production turns authentication on";
     throw new Error(
       `GUICHET_AUTH: ${why} but no credential is configured: set GUICHET_API_KEYS or GUICHET_API_KEYS_FILE ` +
         "(see `npm run keys -- create NAME`), or GUICHET_JWT_SECRET / GUICHET_JWT_JWKS_FILE / GUICHET_JWT_JWKS_URL; " +
-        "or set GUICHET_AUTH=off to serve without authentication",
+        "or set GUICHET_AUTH=off to serve without authentication (optional: credentials checked when presented)",
     );
   }
   return {
