@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { loadCapabilities } from "../graphs/capabilities.js";
 import { saveIndex } from "../corpus/index-store.js";
 import { indexCheck } from "../server/main.js";
@@ -115,12 +115,22 @@ describe("the build stage", () => {
   });
 });
 
+/** The first folder above `dir` that other users cannot enter (the started server links to the repository's node_modules). */
+function untraversable(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
 const skipReason =
   process.getuid?.() !== 0
     ? "the tests do not run as root, so they cannot start the server as another uid nor make folders it cannot write"
     : spawnSync("setpriv", ["--version"]).status !== 0
       ? "setpriv (util-linux) is not installed"
-      : undefined;
+      : untraversable(process.cwd())
+        ? `uid 10001 cannot reach the repository's packages (${untraversable(process.cwd())} is closed to other users, as a mktemp folder is)`
+        : undefined;
 if (skipReason) console.warn(`deploy-image-start: the start-up of the image is not reproduced: ${skipReason}`);
 const ifRoot = skipReason ? describe.skip : describe;
 
