@@ -244,11 +244,13 @@ export function createApp(options: AppOptions) {
   addThreadRoutes(app, options.threads, guarded);
   addFeedbackRoutes(app, options.feedback, [...guarded, requireJson, json]);
 
+  // Routes that are switched off are not there at all: 404, not 405.
+  const served: Record<string, string[]> = { ...ROUTES };
+  if (!options.web) delete served["/"];
+  if (!metrics.enabled) delete served["/metrics"];
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const path = routedPath(req.path);
-    // Routes that are switched off are not there at all: 404, not 405.
-    const off = (path === "/" && !options.web) || (path === "/metrics" && !metrics.enabled);
-    const allowed = off ? undefined : (ROUTES[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined));
+    const allowed = served[path] ?? (/^\/threads\/[^/]+$/.test(path) ? THREAD_ROUTE_METHODS : undefined);
     next(allowed ? problems.methodNotAllowed(req.method, req.path, allowed) : problems.notFound(req.method, req.path));
   });
   app.use(errorHandler(options.logger));

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import type { Snapshot } from "../graphs/capabilities.js";
@@ -49,7 +50,7 @@ const STATE_BRAND = '<div class="fr-header__logo"><p class="fr-logo">République
 
 /** `GET /` (the chat page), `/ui/*` (its files) and `/dsfr/*` (the design system's files or the neutral theme). */
 export function addWebRoutes(app: Express, options: WebOptions): void {
-  const template = readFileSync(new URL("index.html", `file://${WEB_DIR}`), "utf8");
+  const template = readFileSync(join(WEB_DIR, "index.html"), "utf8");
   const config = JSON.stringify(pageConfig(options)).replace(/</g, "\\u003c");
   const page = (base: string) =>
     template

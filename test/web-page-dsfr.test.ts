@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "../evals/report/chromium.js";
+import { seriousViolations } from "./helpers/axe.js";
 import { startWebApp, type WebApp } from "./helpers/web-app.js";
 
 /** DSFR's dist folder: named for the test, else the installed optional dependency. */
@@ -17,19 +17,8 @@ if (!dsfrDir) {
 }
 const describeWithDsfr = dsfrDir && chromiumAvailable() ? describe : describe.skip;
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
 declare function getComputedStyle(element: unknown): { fontFamily: string };
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null }> }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations;
-  });
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact})`);
-}
 
 describeWithDsfr("the chat page on DSFR's own files", () => {
   let browser: Browser;

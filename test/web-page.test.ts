@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { pino } from "pino";
 import { chromiumAvailable, chromiumPath, launchChromium } from "../evals/report/chromium.js";
@@ -8,6 +7,7 @@ import { createRateLimiter, type RateLimiter } from "../server/rate-limit.js";
 import { loadConfig } from "../tools/config.js";
 import { llmCapabilities } from "./helpers/llm.js";
 import { chatReply, startScriptedOpenAI, type ScriptedServer } from "./helpers/scripted-openai.js";
+import { seriousViolations } from "./helpers/axe.js";
 import { startWebApp, type WebApp } from "./helpers/web-app.js";
 import { captureChatPage } from "../cli/web-shots.js";
 
@@ -36,29 +36,8 @@ declare const document: { activeElement: PageElement; documentElement: PageEleme
 declare const window: unknown;
 declare function getComputedStyle(element: unknown, pseudo?: string): PageStyle;
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSPORT = "Combien coûte un passeport ?";
 const silent = pino({ level: "silent" });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  nodes: Array<{ target: string[] }>;
-}
-
-/** axe-core's WCAG 2.1 A/AA rules on the page as it is; the serious and critical violations. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's CSP (no inline script) does not apply to it.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 describeWithChromium("the chat page in Chromium", () => {
   let browser: Browser;
