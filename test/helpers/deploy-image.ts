@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, cpSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, cpSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { isIgnored, type IgnoreRule } from "../../tools/deploy/dockerignore.js";
@@ -37,21 +37,15 @@ function copyFromContext(repo: string, source: string, dest: string, ignore: Ign
   });
 }
 
-/** node_modules of symlinks to the repository's packages, less the hidden ones. */
-function linkModules(repo: string, into: string, hidden: Set<string>): void {
-  const modules = join(repo, "node_modules");
-  mkdirSync(into, { recursive: true });
-  for (const entry of readdirSync(modules)) {
-    if (hidden.has(entry)) continue;
-    if (entry.startsWith("@")) {
-      mkdirSync(join(into, entry));
-      for (const pkg of readdirSync(join(modules, entry))) {
-        if (!hidden.has(`${entry}/${pkg}`)) symlinkSync(join(modules, entry, pkg), join(into, entry, pkg));
-      }
-    } else {
-      symlinkSync(join(modules, entry), join(into, entry));
-    }
-  }
+/**
+ * The repository's node_modules, less the hidden packages, as a tree of new folders holding hard links to its files:
+ * the server's user reaches it wherever the checkout is (a clone in a 0700 mktemp folder included), in seconds.
+ */
+function copyModules(repo: string, into: string, hidden: string[]): void {
+  const copy = spawnSync("cp", ["-al", join(repo, "node_modules"), into], { encoding: "utf8" });
+  // Another filesystem cannot hold hard links: copy the files instead.
+  if (copy.status !== 0) cpSync(join(repo, "node_modules"), into, { recursive: true, verbatimSymlinks: true });
+  for (const pkg of hidden) rmSync(join(into, pkg), { recursive: true, force: true });
 }
 
 export function stageImage(final: Stage, ignore: IgnoreRule[], repo = process.cwd()): StagedImage {
@@ -67,7 +61,7 @@ export function stageImage(final: Stage, ignore: IgnoreRule[], repo = process.cw
   }
   const install = final.runs.find((r) => /\bnpm\s+ci\b/.test(r.text))?.text ?? "";
   const hidden = install.split(/\s+/).filter((w) => w.startsWith("node_modules/")).map((w) => w.slice("node_modules/".length));
-  linkModules(repo, join(at(final.workdir), "node_modules"), new Set(hidden));
+  copyModules(repo, join(at(final.workdir), "node_modules"), hidden);
   for (const volume of final.volumes) {
     mkdirSync(at(volume), { recursive: true });
     if (volume === "/tmp") chmodSync(at(volume), 0o1777);
@@ -91,13 +85,20 @@ export function stageImage(final: Stage, ignore: IgnoreRule[], repo = process.cw
   };
 }
 
-/** Makes a tree read-only for everyone but root, as a root-owned layer of the image is for the server's user. */
+/**
+ * Makes a tree read-only for everyone but root, as a root-owned layer of the image is for the server's user. Files
+ * hard-linked from the repository keep their owner and mode (changing them would change the repository's own):
+ * they are root's in CI and, without write access for others, already closed to the server's user.
+ */
 export function sealReadOnly(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    lchownSync(path, 0, 0);
     if (entry.isDirectory()) sealReadOnly(path);
-    else if (entry.isFile()) chmodSync(path, 0o444);
+    else if (lstatSync(path).nlink > 1) continue;
+    else {
+      lchownSync(path, 0, 0);
+      if (entry.isFile()) chmodSync(path, 0o444);
+    }
   }
   chownSync(dir, 0, 0);
   chmodSync(dir, 0o555);
