@@ -66,7 +66,7 @@ const nginxInstalled = (() => {
     execFileSync(NGINX, ["-v"], { stdio: "ignore" });
     return true;
   } catch {
-    console.warn(`${NGINX} is not installed (Debian: apt-get install nginx-light): nginx -t is skipped; the parsed proxy checks still run`);
+    console.warn(`${NGINX} is not installed (Debian: apt-get install nginx): nginx -t is skipped; the parsed proxy checks still run`);
     return false;
   }
 })();
