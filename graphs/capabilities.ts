@@ -30,6 +30,8 @@ export interface Snapshot {
   fiches: number;
   /** The latest fiche date of each source name (absent for an index built before sources were dated). */
   sourceDates?: Record<string, string>;
+  /** Each source the index was built from, in order (`source` joins their locations). */
+  locations?: Array<{ name: string; location: string }>;
   /** The corpus version of the index (manifest), which cached answers are tied to. */
   version?: string;
 }
@@ -112,6 +114,7 @@ export function buildCapabilities(
     ...(bilingual ? { bilingual } : {}),
     snapshot: {
       source: manifest.sources.map((s) => s.location).join(" + "),
+      locations: manifest.sources.map(({ name, location }) => ({ name, location })),
       date: manifest.snapshotDate,
       ...(manifest.sourceDates ? { sourceDates: manifest.sourceDates } : {}),
       fiches: manifest.counts.fiches,

@@ -9,6 +9,8 @@ import { summarizeUsage, type UsageSummary } from "../tools/llm/usage.js";
 import { record } from "../tools/telemetry/metrics.js";
 import { traceIdOf, withConversation, withSpan } from "../tools/telemetry/tracing.js";
 import { withoutLlm, type RunAccounting } from "./accounting.js";
+import { answerSources, type AnswerSources } from "./answer-sources.js";
+import { attributionOf } from "../corpus/sources/attribution.js";
 import type { Capabilities } from "./capabilities.js";
 import type { GuichetConfiguration, GuichetContext, NodeEvent } from "./configuration.js";
 import { exactHitBeforeGraph } from "./exact-hit.js";
@@ -38,7 +40,7 @@ export interface AskResponse {
   redacted: PiiType[];
   found: boolean;
   degraded: string[];
-  sources: { name: string; snapshot_date: string; licence: string };
+  sources: AnswerSources;
   trace_id: string;
   timings: Record<string, number>;
   /** Tokens, cost and model time of the run's LLM calls; present only when an LLM is configured. */
@@ -59,7 +61,8 @@ export interface AskResponse {
 /** What a streamed run emits before its final response: the nodes' events, then the citations. */
 export type RunEvent = NodeEvent | { type: "citations"; citations: Citation[] };
 
-export const LICENCE = "Licence Ouverte 2.0 (DILA, service-public.fr)";
+/** The licence of the service-public.fr fiches (lexicon/source-attribution.json has each source's). */
+export const LICENCE = attributionOf("vdd-npm").licence;
 
 export interface RunOptions {
   capabilities: Capabilities;
@@ -179,11 +182,7 @@ async function answerRun(graph: GuichetGraph, input: AskInput, options: RunOptio
     redacted: state.redacted,
     found: reply.found,
     degraded: state.degradations,
-    sources: {
-      name: options.capabilities.snapshot.source,
-      snapshot_date: options.capabilities.snapshot.date,
-      licence: LICENCE,
-    },
+    sources: answerSources(options.capabilities.snapshot, options.capabilities.search.chunks ?? [], reply.citations),
     trace_id: traceIdOf(span),
     timings,
     ...(options.capabilities.llm ? { usage: summary } : {}),

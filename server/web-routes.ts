@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import type { Snapshot } from "../graphs/capabilities.js";
-import { LICENCE } from "../graphs/run.js";
+import { knowledgeBaseSources } from "../graphs/answer-sources.js";
+import { attributionOf } from "../corpus/sources/attribution.js";
 import { MAX_COMMENT_LENGTH } from "./feedback-schemas.js";
 
 /** The page's folder (HTML template, ES modules, strings, styles). */
@@ -34,13 +35,6 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
   "object-src 'none'",
 ].join("; ");
-
-/** What the sources are called on the page, by source name. */
-const SOURCE_LABELS: Record<string, string> = {
-  "vdd-npm": "service-public.fr",
-  "vdd-xml": "service-public.fr",
-  travail: "travail-emploi.gouv.fr",
-};
 
 /** A path prefix a reverse proxy announces; only plain path segments are taken. */
 const PREFIX = /^(?:\/[A-Za-z0-9._~-]+)*\/?$/;
@@ -88,7 +82,7 @@ export function pageConfig(options: WebOptions) {
   const dates = options.snapshot.sourceDates ?? {};
   const byLabel = new Map<string, string>();
   for (const [name, date] of Object.entries(dates)) {
-    const label = SOURCE_LABELS[name] ?? name;
+    const label = attributionOf(name).label;
     if (date > (byLabel.get(label) ?? "")) byLabel.set(label, date);
   }
   const sources = byLabel.size > 0
@@ -99,7 +93,7 @@ export function pageConfig(options: WebOptions) {
     maxCommentChars: MAX_COMMENT_LENGTH,
     threads: options.threads,
     feedback: options.feedback,
-    licence: LICENCE,
+    licence: knowledgeBaseSources(options.snapshot).licence,
     sources,
   };
 }
