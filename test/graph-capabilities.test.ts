@@ -30,7 +30,14 @@ describe("loadCapabilities", () => {
     const caps = await loadCapabilities(config, (m) => first.push(m));
     expect(first[0]).toMatch(/^building index from .*vosdroits-3\.5 \(/);
     expect(first.some((m) => /^read 12 fiches: re-processed 12 \(12 new, 0 changed\)/.test(m))).toBe(true);
-    expect(caps.snapshot).toEqual({ source: FIXTURES_35, date: "2026-04-22", fiches: 12, sourceDates: { "vdd-xml": "2026-04-22" }, version: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(caps.snapshot).toEqual({
+      source: FIXTURES_35,
+      locations: [{ name: "vdd-xml", location: FIXTURES_35 }],
+      date: "2026-04-22",
+      fiches: 12,
+      sourceDates: { "vdd-xml": "2026-04-22" },
+      version: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
     expect(caps.answerer.name).toBe("extractive");
     expect(new Set(caps.search.chunks.map((c) => c.ficheId))).toEqual(new Set(FIXTURE_FICHES));
 
