@@ -4,7 +4,7 @@
  * that labels, selectors and names agree with each other.
  */
 import { objectName, type K8sObject } from "./k8s-render.js";
-import { isCredentialEnv, podSpecOf } from "./k8s-pod-checks.js";
+import { SECRET_ENV, podSpecOf } from "./k8s-pod-checks.js";
 
 type Labels = Record<string, string>;
 type Spec = Record<string, unknown>;
@@ -49,7 +49,7 @@ function secretProblems(objects: K8sObject[]): string[] {
   });
   for (const map of ofKind(objects, "ConfigMap")) {
     for (const [key, value] of Object.entries((map.data as Record<string, string>) ?? {})) {
-      if (isCredentialEnv(key)) problems.push(`${objectName(map)}: ${key} is a credential: it belongs in the Secret`);
+      if (SECRET_ENV.test(key)) problems.push(`${objectName(map)}: ${key} is a credential: it belongs in the Secret`);
       if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(value)) problems.push(`${objectName(map)}: ${key} holds a URL with a password`);
     }
   }

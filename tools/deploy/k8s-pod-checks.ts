@@ -5,12 +5,11 @@
  */
 import { objectName, type K8sObject } from "./k8s-render.js";
 import { quantity } from "./k8s-quantity.js";
-import { isSecretKey } from "./secret-rules.js";
 
 export const RUN_AS = 10001;
 export const WRITABLE_PATHS = ["/tmp", "/var/lib/guichet"];
-/** Variables whose value is a credential, only ever from a Secret: secret-named ones, and the database URL (its password). */
-export const isCredentialEnv = (name: string) => isSecretKey(name) || name === "DATABASE_URL";
+/** Variables whose value is a credential: only ever from a Secret. */
+export const SECRET_ENV = /^(DATABASE_URL|.*_API_KEYS?|.*TOKEN|.*SECRET|.*PASSWORD)$/;
 
 interface SecurityContext {
   runAsNonRoot?: boolean;
@@ -149,7 +148,7 @@ function volumeProblems(pod: PodSpec, container: Container): string[] {
 
 function envProblems(container: Container): string[] {
   return (container.env ?? [])
-    .filter((e) => isCredentialEnv(e.name) && !e.valueFrom?.secretKeyRef)
+    .filter((e) => SECRET_ENV.test(e.name) && !e.valueFrom?.secretKeyRef)
     .map((e) => `env ${e.name} is not taken from a Secret (secretKeyRef)`);
 }
 
