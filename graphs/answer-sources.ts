@@ -37,14 +37,13 @@ export function answerSources(snapshot: Snapshot, chunks: readonly Chunk[], cita
   const bySource = ficheSources(chunks);
   const cited = new Set(citations.map((c) => bySource.get(c.id)).filter((name): name is string => name !== undefined));
   const dates = snapshot.sourceDates ?? {};
+  if (cited.size === 0 || [...cited].some((name) => !dates[name])) return knowledgeBaseSources(snapshot);
+  const locations = (snapshot.locations ?? []).filter((l) => cited.has(l.name));
   // In the knowledge base's order, as `name` lists them.
-  const order = (snapshot.locations ?? []).map((l) => l.name);
-  const dated = [...new Set([...order.filter((name) => cited.has(name)), ...cited])].filter((name) => dates[name]);
-  if (dated.length === 0 || dated.length < cited.size) return knowledgeBaseSources(snapshot);
-  const locations = (snapshot.locations ?? []).filter((l) => cited.has(l.name)).map((l) => l.location);
+  const names = [...new Set([...locations.map((l) => l.name), ...cited])];
   return {
-    name: locations.length > 0 ? locations.join(" + ") : dated.map((name) => attributionOf(name).label).join(" + "),
-    snapshot_date: dated.map((name) => dates[name]!).sort().at(-1)!,
-    licence: licencesOf(dated),
+    name: locations.length > 0 ? locations.map((l) => l.location).join(" + ") : names.map((name) => attributionOf(name).label).join(" + "),
+    snapshot_date: names.map((name) => dates[name]!).sort().at(-1)!,
+    licence: licencesOf(names),
   };
 }
